@@ -1,0 +1,81 @@
+"""lishui db: migrations, backup and restore."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from lishui.cli.common import console_error, load
+from lishui.core.migrate import upgrade as run_upgrade
+
+app = typer.Typer(help="Database: migrate, back up, restore.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply Alembic migrations up to REVISION (default: head)."""
+    settings, db = load()
+    db.dispose()
+    run_upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}: {make_url(settings.database_url).render_as_string(hide_password=True)}")
+
+
+def _pg_args(url: str) -> tuple[list[str], str]:
+    u = make_url(url)
+    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    return args, u.database or "postgres"
+
+
+@app.command()
+def backup(path: Annotated[Path, typer.Argument(help="Backup file to write")]) -> None:
+    """Back up the database: SQLite online backup API, or pg_dump (custom format) for PostgreSQL."""
+    settings, db = load()
+    db.dispose()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if settings.is_sqlite:
+        source = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+        target = sqlite3.connect(path)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+    else:
+        args, name = _pg_args(settings.database_url)
+        result = subprocess.run(["pg_dump", *args, "-Fc", "-f", str(path), name], capture_output=True, text=True,
+                                check=False)
+        if result.returncode != 0:
+            console_error(f"pg_dump failed: {result.stderr.strip()}")
+            raise typer.Exit(1)
+    typer.echo(f"backup written: {path} ({path.stat().st_size:,} bytes)")
+
+
+@app.command()
+def restore(path: Annotated[Path, typer.Argument(help="Backup file to read", exists=True, dir_okay=False)],
+            yes: Annotated[bool, typer.Option("--yes", help="Replace the current database without asking")] = False
+            ) -> None:
+    """Restore a backup into the configured database (which is replaced)."""
+    settings, db = load()
+    db.dispose()
+    if not yes:
+        typer.confirm(f"Replace {make_url(settings.database_url).render_as_string(hide_password=True)}?", abort=True)
+    if settings.is_sqlite:
+        target = Path(settings.database_url.removeprefix("sqlite:///"))
+        for suffix in ("-wal", "-shm"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+        tmp = target.with_suffix(".restoring")
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    else:
+        args, name = _pg_args(settings.database_url)
+        result = subprocess.run(["pg_restore", *args, "--clean", "--if-exists", "--no-owner", "-d", name, str(path)],
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            console_error(f"pg_restore failed: {result.stderr.strip()}")
+            raise typer.Exit(1)
+    typer.echo(f"restored {path}")

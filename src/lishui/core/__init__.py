@@ -1,0 +1,1 @@
+"""Mechanisms every domain shares: database, errors, money, clock, audit, ids, crypto, authorisation."""

@@ -1,0 +1,89 @@
+"""Roles, their permissions and data scope. Permissions are named ``domain:resource:action``.
+
+Scope: ``city`` sees the whole city; ``division`` sees the county or zone of the user's organisation
+(a user of a city-level unit sees the city); ``org`` sees only the user's own organisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lishui.core.actor import ScopeKind
+
+REGISTRY_READ = {"registry:org:read", "registry:park:read", "registry:person:read", "registry:division:read"}
+REGISTRY_WRITE = {
+    "registry:org:write",
+    "registry:org:import",
+    "registry:org:export",
+    "registry:park:write",
+    "registry:person:write",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    label_en: str
+    scope: ScopeKind
+    permissions: frozenset[str]
+    mfa_required: bool = False
+    # Organisation kinds a user with this role may belong to (empty: any).
+    org_kinds: frozenset[str] = frozenset()
+
+
+def _role(code: str, label: str, label_en: str, scope: ScopeKind, perms: set[str], **kw: object) -> Role:
+    kinds = kw.pop("org_kinds", ())
+    return Role(code, label, label_en, scope, frozenset(perms), org_kinds=frozenset(kinds), **kw)  # type: ignore[arg-type]
+
+
+ORG_SELF = {"registry:org:read", "registry:park:read", "registry:person:read", "registry:division:read",
+            "registry:org:self_update"}
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in [
+        _role("sys_admin", "系统管理员", "System administrator", "city",
+              REGISTRY_READ | REGISTRY_WRITE | {"identity:user:read", "identity:user:write",
+                                                "identity:token:read", "identity:token:write",
+                                                "system:config:write"},
+              mfa_required=True, org_kinds={"government"}),
+        _role("security_admin", "安全管理员", "Security administrator", "city",
+              {"identity:user:read", "identity:user:role", "identity:user:unlock", "identity:session:revoke",
+               "identity:token:read", "identity:token:write", "registry:person:unmask",
+               "registry:org:unmask"} | {"registry:division:read"},
+              mfa_required=True, org_kinds={"government"}),
+        _role("audit_admin", "审计管理员", "Audit administrator", "city",
+              {"audit:record:read", "audit:record:verify", "registry:division:read"},
+              mfa_required=True, org_kinds={"government"}),
+        _role("city_officer", "市级业务人员", "City officer", "city",
+              REGISTRY_READ | REGISTRY_WRITE | {"registry:person:unmask", "registry:org:unmask"},
+              org_kinds={"government"}),
+        _role("county_officer", "县（区）业务人员", "County/zone officer", "division",
+              REGISTRY_READ | REGISTRY_WRITE, org_kinds={"government"}),
+        _role("reviewer", "审核人员", "Reviewer", "division", REGISTRY_READ, org_kinds={"government"}),
+        _role("approver", "审批人员", "Approver", "division", REGISTRY_READ, mfa_required=True,
+              org_kinds={"government"}),
+        _role("finance_officer", "财务人员", "Finance officer", "city",
+              REGISTRY_READ | {"registry:org:unmask"}, mfa_required=True, org_kinds={"government"}),
+        _role("auditor", "审计人员（只读）", "Auditor (read-only)", "city",
+              REGISTRY_READ | {"audit:record:read"}, org_kinds={"government"}),
+        _role("enterprise_user", "企业用户", "Enterprise user", "org", ORG_SELF, org_kinds={"enterprise"}),
+        _role("park_operator_user", "园区运营方用户", "Park operator user", "org", ORG_SELF,
+              org_kinds={"park_operator"}),
+        _role("station_operator_user", "服务站运营商用户", "Service-station operator user", "org", ORG_SELF,
+              org_kinds={"station_operator"}),
+        _role("service_center_user", "公共服务中心用户", "Public service center user", "org", ORG_SELF,
+              org_kinds={"service_center"}),
+        _role("logistics_user", "物流快递企业用户", "Logistics firm user", "org", ORG_SELF, org_kinds={"logistics"}),
+        _role("warehouse_user", "仓储配送中心用户", "Warehouse center user", "org", ORG_SELF,
+              org_kinds={"warehouse_center"}),
+        _role("bank_user", "银行用户", "Bank user", "org", ORG_SELF, org_kinds={"bank"}),
+        _role("training_user", "培训机构用户", "Training institution user", "org", ORG_SELF, org_kinds={"training"}),
+        _role("provider_user", "服务商用户", "Service provider user", "org", ORG_SELF,
+              org_kinds={"service_provider"}),
+    ]
+}
+
+# The three administrators are separate duties (等保 三员分立): one user never holds two of them.
+ADMIN_ROLES = frozenset({"sys_admin", "security_admin", "audit_admin"})

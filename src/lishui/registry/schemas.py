@@ -1,0 +1,138 @@
+"""Input and output shapes of the registry."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lishui.core.ids import InvalidIdentifier, validate_uscc
+from lishui.registry.vocab import ORG_KINDS, ORG_TAGS
+
+
+class OrganisationBase(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=2, max_length=200, title="名称")
+    kind: str = Field(title="机构类别")
+    division_code: str = Field(title="所属县（区）")
+    township_code: str | None = Field(default=None, title="乡镇（街道）")
+    address: str = Field(default="", max_length=300)
+    legal_representative: str = Field(default="", max_length=50)
+    contact_name: str = Field(default="", max_length=50)
+    contact_phone: str = Field(default="", max_length=30, pattern=r"^[0-9+\-() ]*$")
+    contact_email: str = Field(default="", max_length=120)
+    bank_name: str = Field(default="", max_length=100)
+    bank_account: str = Field(default="", max_length=40, pattern=r"^[0-9 ]*$")
+    established_on: date | None = None
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in ORG_KINDS:
+            raise ValueError("应为以下之一：" + "、".join(f"{k}（{v}）" for k, v in ORG_KINDS.items()))
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t not in ORG_TAGS]
+        if unknown:
+            raise ValueError("未知标签：" + "、".join(unknown))
+        return sorted(set(value))
+
+    @field_validator("township_code", mode="before")
+    @classmethod
+    def _empty_township(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+
+class OrganisationCreate(OrganisationBase):
+    uscc: str = Field(title="统一社会信用代码")
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str) -> str:
+        try:
+            return validate_uscc(value)
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from None
+
+
+class OrganisationUpdate(OrganisationBase):
+    revision: int = Field(title="版本号", description="The revision the edit was based on (optimistic lock)")
+
+
+class OrganisationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    uscc: str
+    name: str
+    kind: str
+    division_code: str
+    township_code: str | None
+    address: str
+    legal_representative: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    bank_name: str
+    bank_account_masked: str
+    established_on: date | None
+    is_active: bool
+    revision: int
+    tags: list[str]
+
+
+class OrganisationPage(BaseModel):
+    items: list[OrganisationRead]
+    total: int
+    page: int
+    per_page: int
+
+
+class DivisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+
+
+class TenancyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    move_in_date: date
+    move_out_date: date | None
+    leased_area_m2: Decimal
+
+
+class ParkRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    operator_org_id: int
+    division_code: str
+    address: str
+    total_area_m2: Decimal
+    opened_on: date | None
+    tenancies: list[TenancyRead]
+
+
+class PersonRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    id_number_masked: str
+    gender: str
+    birth_date: date
+    org_id: int | None
+    division_code: str

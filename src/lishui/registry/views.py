@@ -1,0 +1,289 @@
+"""Registry pages: organisations (list, detail, create, edit, import, export), parks, people, divisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from lishui.core.actor import Actor
+from lishui.core.errors import DomainError, FieldError
+from lishui.core.files import check_size
+from lishui.core.ids import InvalidIdentifier, validate_uscc
+from lishui.core.tabular import write_csv, write_xlsx
+from lishui.core.validation import field_errors
+from lishui.registry import service
+from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate
+from lishui.registry.vocab import ORG_KINDS, ORG_TAGS
+from lishui.web.deps import DbSession
+from lishui.web.guard import require
+from lishui.web.nav import NavEntry, register
+from lishui.web.templating import render
+
+router = APIRouter(prefix="/registry", include_in_schema=False)
+
+register(NavEntry("主体登记", "机构名录", "Organisations", "/registry/orgs", "registry:org:read", order=100))
+register(NavEntry("主体登记", "批量导入", "Import", "/registry/orgs/import", "registry:org:import", order=110))
+register(NavEntry("主体登记", "电商园区", "Parks", "/registry/parks", "registry:park:read", order=120))
+register(NavEntry("主体登记", "人员", "People", "/registry/people", "registry:person:read", order=130))
+register(NavEntry("主体登记", "行政区划", "Divisions", "/registry/divisions", "registry:division:read", order=140))
+
+ORG_FORM_FIELDS = ("uscc", "name", "kind", "division_code", "township_code", "address", "legal_representative",
+                   "contact_name", "contact_phone", "contact_email", "bank_name", "bank_account", "established_on")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filter(q: str, kind: str, division: str, tag: str, page: int) -> service.OrgFilter:
+    return service.OrgFilter(q=q[:100], kind=kind[:30], division_code=division[:12], tag=tag[:30], page=max(1, page))
+
+
+def _form_context(session: Any) -> dict[str, Any]:
+    return {
+        "kinds": list(ORG_KINDS.items()),
+        "tag_options": list(ORG_TAGS.items()),
+        "jurisdictions": [(d.code, d.name) for d in service.registrable_divisions(session)],
+        "townships": service.list_divisions(session, level="township"),
+    }
+
+
+@router.get("/orgs", response_class=HTMLResponse)
+def org_list(request: Request, session: DbSession, actor: Annotated[Actor, Depends(require("registry:org:read"))],
+             q: str = "", kind: str = "", division: str = "", tag: str = "", page: int = 1) -> Response:
+    f = _filter(q, kind, division, tag, page)
+    items, total = service.list_organisations(session, actor, f)
+    query = urlencode({"q": f.q, "kind": f.kind, "division": f.division_code, "tag": f.tag})
+    return render(request, "registry/org_list.html", {
+        "items": items, "total": total, "f": f, "pages": max(1, -(-total // f.per_page)), "query": query,
+        "names": service.division_names(session), **_form_context(session),
+    })
+
+
+@router.get("/orgs/export")
+def org_export(session: DbSession, actor: Annotated[Actor, Depends(require("registry:org:export", rate="export"))],
+               q: str = "", kind: str = "", division: str = "", tag: str = "", format: str = "xlsx") -> Response:
+    headers, rows = service.export_rows(session, actor, _filter(q, kind, division, tag, 1))
+    stamp = date.today().strftime("%Y%m%d")
+    if format == "csv":
+        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="organisations-{stamp}.csv"'})
+    return Response(write_xlsx(headers, rows, "机构名录"), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="organisations-{stamp}.xlsx"'})
+
+
+@router.get("/orgs/template")
+def org_template(_: Annotated[Actor, Depends(require("registry:org:import"))], format: str = "xlsx") -> Response:
+    headers, rows = service.template_rows()
+    if format == "csv":
+        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="organisations-template.csv"'})
+    return Response(write_xlsx(headers, rows, "导入模板"), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="organisations-template.xlsx"'})
+
+
+@router.get("/orgs/import", response_class=HTMLResponse)
+def org_import_page(request: Request, _: Annotated[Actor, Depends(require("registry:org:import"))]) -> Response:
+    return render(request, "registry/org_import.html", {"report": None, "message": "", "filename": ""})
+
+
+@router.post("/orgs/import", response_class=HTMLResponse)
+async def org_import(request: Request, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("registry:org:import"))], file: UploadFile) -> Response:
+    content = await file.read()
+    filename = file.filename or ""
+    try:
+        check_size(content, request.app.state.settings.max_upload_bytes)
+        report = service.import_organisations(session, actor, content, filename)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "registry/org_import.html",
+                      {"report": None, "message": exc.message, "fields": exc.fields, "filename": filename},
+                      status=exc.status)
+    if not report.ok:
+        session.rollback()
+        return render(request, "registry/org_import.html", {"report": report, "message": "", "filename": filename},
+                      status=422)
+    return render(request, "registry/org_import.html", {"report": report, "message": "", "filename": filename})
+
+
+@router.get("/orgs/check-uscc", response_class=HTMLResponse)
+def org_check_uscc(_: Annotated[Actor, Depends(require("registry:org:read"))], uscc: str = "") -> Response:
+    """Inline validation fragment for the credit-code field (htmx)."""
+    if not uscc:
+        return HTMLResponse("")
+    try:
+        validate_uscc(uscc[:40])
+    except InvalidIdentifier as exc:
+        from markupsafe import escape
+
+        return HTMLResponse(f'<div class="field-error">{escape(str(exc))}</div>')
+    return HTMLResponse('<div class="field-help">✓ 校验通过</div>')
+
+
+@router.get("/orgs/new", response_class=HTMLResponse)
+def org_new(request: Request, session: DbSession,
+            _: Annotated[Actor, Depends(require("registry:org:write"))]) -> Response:
+    return render(request, "registry/org_form.html", {"org": None, "form": {"tags": []}, "errors": {},
+                                                       "message": "", **_form_context(session)})
+
+
+async def _org_form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    data: dict[str, Any] = {k: str(form.get(k, "")) for k in ORG_FORM_FIELDS}
+    data["tags"] = [str(t) for t in form.getlist("tags")]
+    data["established_on"] = data["established_on"] or None
+    data["revision"] = str(form.get("revision", "0"))
+    return data
+
+
+def _errors(exc: DomainError | ValidationError) -> tuple[str, dict[str, str]]:
+    fields: list[FieldError] = field_errors(exc) if isinstance(exc, ValidationError) else exc.fields
+    message = "请检查标红的字段" if isinstance(exc, ValidationError) else exc.message
+    return message, {f.field: f.message for f in fields}
+
+
+@router.post("/orgs/new", response_class=HTMLResponse)
+async def org_create(request: Request, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("registry:org:write"))]) -> Response:
+    data = await _org_form(request)
+    try:
+        org = service.create_organisation(session, actor, OrganisationCreate.model_validate(data))
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        message, errors = _errors(exc)
+        return render(request, "registry/org_form.html", {"org": None, "form": data, "errors": errors,
+                                                           "message": message, **_form_context(session)}, status=422)
+    return RedirectResponse(f"/registry/orgs/{org.id}?ok=created", status_code=303)
+
+
+@router.get("/orgs/{org_id}", response_class=HTMLResponse)
+def org_detail(request: Request, org_id: int, session: DbSession,
+               actor: Annotated[Actor, Depends(require("registry:org:read"))]) -> Response:
+    org = service.get_organisation(session, actor, org_id)
+    return render(request, "registry/org_detail.html", {
+        "org": org, "names": service.division_names(session), "kinds": ORG_KINDS, "tags": ORG_TAGS,
+        "revealed": "", "message": "",
+    }, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/orgs/{org_id}/reveal", response_class=HTMLResponse)
+def org_reveal(request: Request, org_id: int, session: DbSession,
+               actor: Annotated[Actor, Depends(require("registry:org:unmask"))],
+               reason: Annotated[str, Form(max_length=200)] = "") -> Response:
+    message = ""
+    revealed = ""
+    try:
+        revealed = service.reveal_bank_account(session, actor, org_id, reason)
+    except DomainError as exc:
+        session.rollback()
+        if exc.status == 404:
+            raise
+        message = exc.message
+    org = service.get_organisation(session, actor, org_id)
+    return render(request, "registry/org_detail.html", {
+        "org": org, "names": service.division_names(session), "kinds": ORG_KINDS, "tags": ORG_TAGS,
+        "revealed": revealed, "message": message,
+    }, status=422 if message else 200, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/orgs/{org_id}/edit", response_class=HTMLResponse)
+def org_edit(request: Request, org_id: int, session: DbSession,
+             actor: Annotated[Actor, Depends(require("registry:org:read"))]) -> Response:
+    org = service.get_organisation(session, actor, org_id)
+    if not (actor.can("registry:org:write") or (actor.can("registry:org:self_update") and actor.org_id == org.id)):
+        from lishui.core.errors import Forbidden
+
+        raise Forbidden()
+    form = {k: getattr(org, k, "") for k in ORG_FORM_FIELDS if k != "bank_account"}
+    form["bank_account"] = ""
+    form["tags"] = sorted(org.tag_set)
+    form["established_on"] = org.established_on.isoformat() if org.established_on else ""
+    return render(request, "registry/org_form.html", {"org": org, "form": form, "errors": {}, "message": "",
+                                                       **_form_context(session)})
+
+
+@router.post("/orgs/{org_id}/edit", response_class=HTMLResponse)
+async def org_update(request: Request, org_id: int, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("registry:org:read"))]) -> Response:
+    org = service.get_organisation(session, actor, org_id)
+    data = await _org_form(request)
+    try:
+        service.update_organisation(session, actor, org_id, OrganisationUpdate.model_validate(data))
+    except (DomainError, ValidationError) as exc:
+        if isinstance(exc, DomainError) and exc.status in (403, 404):
+            raise
+        session.rollback()
+        message, errors = _errors(exc)
+        org = service.get_organisation(session, actor, org_id)
+        return render(request, "registry/org_form.html", {"org": org, "form": data, "errors": errors,
+                                                           "message": message, **_form_context(session)}, status=422)
+    return RedirectResponse(f"/registry/orgs/{org.id}?ok=saved", status_code=303)
+
+
+# ---------------------------------------------------------------- parks, people, divisions
+
+@router.get("/parks", response_class=HTMLResponse)
+def park_list(request: Request, session: DbSession,
+              actor: Annotated[Actor, Depends(require("registry:park:read"))]) -> Response:
+    return render(request, "registry/park_list.html", {"parks": service.list_parks(session, actor),
+                                                        "names": service.division_names(session)})
+
+
+@router.get("/parks/{park_id}", response_class=HTMLResponse)
+def park_detail(request: Request, park_id: int, session: DbSession,
+                actor: Annotated[Actor, Depends(require("registry:park:read"))]) -> Response:
+    park = service.get_park(session, actor, park_id)
+    org_names = service.organisation_names(session, {park.operator_org_id, *(t.org_id for t in park.tenancies)})
+    return render(request, "registry/park_detail.html", {"park": park, "org_names": org_names,
+                                                          "names": service.division_names(session)})
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_list(request: Request, session: DbSession,
+                actor: Annotated[Actor, Depends(require("registry:person:read"))], q: str = "") -> Response:
+    return render(request, "registry/people.html", {"people": service.list_people(session, actor, q[:50]), "q": q,
+                                                     "names": service.division_names(session)},
+                  headers={"Cache-Control": "no-store"})
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse)
+def person_detail(request: Request, person_id: int, session: DbSession,
+                  actor: Annotated[Actor, Depends(require("registry:person:read"))]) -> Response:
+    person = service.get_person(session, actor, person_id)
+    return render(request, "registry/person.html", {"person": person, "revealed": "", "message": "",
+                                                     "names": service.division_names(session)},
+                  headers={"Cache-Control": "no-store"})
+
+
+@router.post("/people/{person_id}/reveal", response_class=HTMLResponse)
+def person_reveal(request: Request, person_id: int, session: DbSession,
+                  actor: Annotated[Actor, Depends(require("registry:person:unmask"))],
+                  reason: Annotated[str, Form(max_length=200)] = "") -> Response:
+    message = ""
+    revealed = ""
+    try:
+        revealed = service.reveal_id_number(session, actor, person_id, reason)
+    except DomainError as exc:
+        session.rollback()
+        if exc.status == 404:
+            raise
+        message = exc.message
+    person = service.get_person(session, actor, person_id)
+    return render(request, "registry/person.html", {"person": person, "revealed": revealed, "message": message,
+                                                     "names": service.division_names(session)},
+                  status=422 if message else 200, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/divisions", response_class=HTMLResponse)
+def divisions(request: Request, session: DbSession,
+              _: Annotated[Actor, Depends(require("registry:division:read"))]) -> Response:
+    juris = service.jurisdictions(session)
+    towns = service.list_divisions(session, level="township")
+    by_parent: dict[str, list[Any]] = {}
+    for town in towns:
+        by_parent.setdefault(town.parent_code or "", []).append(town)
+    return render(request, "registry/divisions.html", {"jurisdictions": juris, "by_parent": by_parent,
+                                                        "town_count": len(towns)})

@@ -1,0 +1,1 @@
+"""The shared page toolkit: request plumbing, guards, templating, layout, static assets."""

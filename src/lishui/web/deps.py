@@ -1,0 +1,28 @@
+"""Request-scoped dependencies: the unit of work and the client's address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from lishui.core.db import Database
+
+
+def database(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: commits after the handler returns, before the response is sent."""
+    with database(request).unit_of_work() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""

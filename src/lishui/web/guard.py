@@ -1,0 +1,111 @@
+"""Deny by default: every route names its guard.
+
+``require("domain:resource:action")`` admits an authenticated actor holding the permission;
+``signed_in()`` any authenticated actor; ``public()`` anyone. Each guard also enforces CSRF on unsafe
+methods for cookie sessions, the second factor for roles that need it, and an expired password.
+``create_app`` refuses to start if a route has no guard.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from lishui.core.actor import Actor
+from lishui.core.errors import Forbidden, TooManyRequests, Unauthenticated
+from lishui.web.deps import DbSession, client_ip
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class Authenticator(Protocol):
+    def authenticate(self, request: Request, session: Session) -> Actor | None: ...
+
+    def csrf_token(self, request: Request) -> str: ...
+
+
+def authenticator(request: Request) -> Authenticator:
+    return request.app.state.authenticator  # type: ignore[no-any-return]
+
+
+async def _check_csrf(request: Request) -> None:
+    expected = authenticator(request).csrf_token(request)
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else ""
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise Forbidden("表单已失效或来源不明（CSRF 校验失败），请刷新页面后重试", code="csrf_failed")
+
+
+def _rate_limit(request: Request, bucket: str | None) -> None:
+    if bucket is None:
+        return
+    settings = request.app.state.settings
+    limit = {"login": settings.login_rate_per_minute, "mfa": settings.login_rate_per_minute,
+             "export": settings.export_rate_per_minute}[bucket]
+    if not request.app.state.rate_limiter.hit(bucket, client_ip(request), limit):
+        raise TooManyRequests()
+
+
+GuardFn = Callable[..., Awaitable[Any]]
+
+
+def _make_guard(
+    *, permission: str | None, public: bool, rate: str | None, allow_expired: bool, allow_no_mfa: bool
+) -> GuardFn:
+    async def guard(request: Request, session: DbSession) -> Actor | None:
+        _rate_limit(request, rate)
+        actor = authenticator(request).authenticate(request, session)
+        request.state.actor = actor
+        if request.method not in SAFE_METHODS and not (actor is not None and actor.via_token):
+            await _check_csrf(request)
+        if public:
+            return actor
+        if actor is None:
+            raise Unauthenticated()
+        if actor.password_expired and not allow_expired:
+            raise Forbidden("密码已过期，请先修改密码", code="password_expired")
+        if actor.mfa_required and not actor.mfa_verified and not actor.via_token and not allow_no_mfa:
+            raise Forbidden("该角色需要完成二次验证（动态口令）", code="mfa_required")
+        if permission is not None and not actor.can(permission):
+            raise Forbidden()
+        return actor
+
+    guard.__guard__ = {"permission": permission, "public": public}  # type: ignore[attr-defined]
+    return guard
+
+
+def require(permission: str, *, rate: str | None = None) -> GuardFn:
+    return _make_guard(permission=permission, public=False, rate=rate, allow_expired=False, allow_no_mfa=False)
+
+
+def signed_in(*, allow_expired: bool = False, allow_no_mfa: bool = False, rate: str | None = None) -> GuardFn:
+    return _make_guard(
+        permission=None, public=False, rate=rate, allow_expired=allow_expired, allow_no_mfa=allow_no_mfa
+    )
+
+
+def public(*, rate: str | None = None) -> GuardFn:
+    return _make_guard(permission=None, public=True, rate=rate, allow_expired=True, allow_no_mfa=True)
+
+
+def guard_of(route: Any) -> dict[str, Any] | None:
+    """The guard declared on a FastAPI route, found in its dependency tree."""
+    stack = list(getattr(route, "dependant", None).dependencies) if hasattr(route, "dependant") else []
+    while stack:
+        dep = stack.pop()
+        info = getattr(dep.call, "__guard__", None)
+        if info is not None:
+            return info  # type: ignore[no-any-return]
+        stack.extend(dep.dependencies)
+    return None
