@@ -1,0 +1,1 @@
+"""Policy engine: policy packs as dated data, the rule language, single and batch evaluation."""
