@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.routing import APIRoute
+from starlette.routing import Mount
 
 from lishui import __version__
 from lishui.config import Settings, get_settings
@@ -24,7 +25,7 @@ from lishui.identity import views as identity_views
 from lishui.registry import routes as registry_routes
 from lishui.registry import views as registry_views
 from lishui.web import errors
-from lishui.web.guard import guard_of, public
+from lishui.web.guard import public, served_routes
 from lishui.web.middleware import PlatformMiddleware
 
 log = logging.getLogger("lishui")
@@ -63,10 +64,81 @@ def _meta_router(app: FastAPI) -> APIRouter:
 
 
 def check_guards(app: FastAPI) -> None:
-    """Deny by default: refuse to start if any route lacks a guard."""
-    missing = [f"{sorted(r.methods)} {r.path}" for r in app.routes if isinstance(r, APIRoute) and guard_of(r) is None]
+    """Deny by default: refuse to start if any route lacks a guard.
+
+    Only API routes can carry a guard; anything else served (other than the static-file mount) is refused too.
+    """
+    api, other = served_routes(app.routes)
+    missing = [f"{sorted(r.methods)} {r.path}" for r in api if r.guard is None]
+    missing += [f"{type(r).__name__} {getattr(r, 'path', '?')}" for r in other
+                if not (isinstance(r, Mount) and isinstance(r.app, StaticFiles))]
     if missing:
         raise UnguardedRoute("routes without a guard: " + ", ".join(missing))
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "description": "Every refusal: a stable code, a message for people (Chinese), the fields at fault.",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string", "examples": ["validation_failed"]},
+        "message": {"type": "string"},
+        "fields": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+    },
+}
+FIELD_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "FieldError",
+    "type": "object",
+    "required": ["field", "message"],
+    "properties": {"field": {"type": "string"}, "message": {"type": "string"}, "row": {"type": "integer"}},
+}
+ERROR_RESPONSES = {
+    "401": "Not signed in, or the bearer token is unknown, expired or revoked (`unauthenticated`)",
+    "403": "Signed in without the permission (`forbidden`), or CSRF token missing on a cookie session "
+           "(`csrf_failed`), second factor missing (`mfa_required`), password expired (`password_expired`)",
+    "422": "Input is invalid (`validation_failed`); `fields` names each field at fault",
+}
+
+
+def _openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The generated schema plus how to authenticate (HTTP bearer) and the one error shape the API returns."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = FastAPI.openapi(app)
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        schemas["Error"] = ERROR_SCHEMA
+        schemas["FieldError"] = FIELD_ERROR_SCHEMA
+        components["securitySchemes"] = {"bearerAuth": {
+            "type": "http", "scheme": "bearer",
+            "description": "An API token issued by a security or system administrator (`lsk_…`).",
+        }}
+        guards = {(r.path, m.lower()): r.guard for r in served_routes(app.routes)[0] for m in r.methods}
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                guard = guards.get((path, method)) or {}
+                operation["security"] = [] if guard.get("public") else [{"bearerAuth": []}]
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    declared = responses.get(status, {}).get("description", "")
+                    if declared and declared != "Validation Error":
+                        description = declared
+                    responses[status] = {"description": description, "content": error}
+                if "{" in path:
+                    responses.setdefault("404", {"description": "No such record, or not visible to you",
+                                                 "content": error})
+                responses.setdefault("default", {"description": "Any other refusal (conflict, too large, "
+                                                                "unsupported file, rate limited)", "content": error})
+        app.openapi_schema = schema
+        return schema
+
+    return build
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -85,6 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   openapi_url=None, lifespan=lifespan,
                   description="JSON API of the Lishui e-commerce promotion platform. Authenticate with a "
                               "bearer token (`Authorization: Bearer lsk_...`) issued by an administrator.")
+    app.openapi = _openapi_builder(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.db = db
     app.state.authenticator = PlatformAuthenticator(settings)

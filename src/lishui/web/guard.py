@@ -9,10 +9,13 @@ methods for cookie sessions, the second factor for roles that need it, and an ex
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from fastapi import Request
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 from sqlalchemy.orm import Session
 
 from lishui.core.actor import Actor
@@ -97,6 +100,31 @@ def signed_in(*, allow_expired: bool = False, allow_no_mfa: bool = False, rate: 
 
 def public(*, rate: str | None = None) -> GuardFn:
     return _make_guard(permission=None, public=True, rate=rate, allow_expired=True, allow_no_mfa=True)
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """One route as served: its full path (router prefixes applied), its methods and the route itself."""
+
+    path: str
+    methods: frozenset[str]
+    route: Any  # the effective route context: ``dependant`` includes router-level dependencies
+
+    @property
+    def guard(self) -> dict[str, Any] | None:
+        return guard_of(self.route)
+
+
+def served_routes(routes: Iterable[BaseRoute]) -> tuple[list[RouteEntry], list[BaseRoute]]:
+    """Flatten ``app.routes`` (FastAPI keeps included routers as nested entries) into API routes and the rest."""
+    api: list[RouteEntry] = []
+    other: list[BaseRoute] = []
+    for context in iter_route_contexts(list(routes)):
+        if isinstance(context.original_route, APIRoute):
+            api.append(RouteEntry(str(context.path), frozenset(context.methods or ()), context))
+        else:
+            other.append(context.original_route)
+    return api, other
 
 
 def guard_of(route: Any) -> dict[str, Any] | None:
