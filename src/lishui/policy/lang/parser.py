@@ -15,6 +15,7 @@ Precedence, loosest first::
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 from .errors import LangSyntaxError, Source, Span
@@ -190,7 +191,9 @@ class Parser:
                     close.span,
                 )
             self.advance()
-            return inner
+            # The node keeps its number but its span takes in the parentheses, so a parent's text and
+            # the trace show "(a - b)" whole.
+            return dataclasses.replace(inner, span=tok.span.to(close.span))
         if tok.kind is Tok.IDENT:
             return self.name()
         if tok.kind is Tok.EOF:

@@ -142,7 +142,7 @@ def decimal_text(value: Fraction, min_places: int = 0, approx_places: int = 6) -
     return sign + (digits[:-places] + "." + digits[-places:] if places else digits), True
 
 
-def _group(text: str) -> str:
+def group_digits(text: str) -> str:
     sign = "-" if text.startswith("-") else ""
     body = text.lstrip("-")
     whole, _, frac = body.partition(".")
@@ -177,7 +177,7 @@ def display(value: Any, type_: Type) -> str:
         return f"{int(value):,}"
     frac = Fraction(value)
     text, is_exact = decimal_text(frac, 2 if type_ is Type.MONEY else 0)
-    shown = _group(text) if type_ is Type.MONEY else text
+    shown = group_digits(text) if type_ is Type.MONEY else text
     prefix = "" if is_exact else "约 "
     if type_ is Type.MONEY:
         return f"{prefix}{shown} 元"
