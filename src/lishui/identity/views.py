@@ -79,9 +79,10 @@ def logout(request: Request, session: DbSession, actor: Annotated[Actor, Depends
 
 
 @router.get("/lang")
-def switch_language(_: Public, to: str = "zh", next: str = "/") -> Response:
+def switch_language(request: Request, _: Public, to: str = "zh", next: str = "/") -> Response:
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie("lang", "en" if to == "en" else "zh", samesite="lax", max_age=365 * 86400, httponly=True)
+    response.set_cookie("lang", "en" if to == "en" else "zh", samesite="lax", max_age=365 * 86400, httponly=True,
+                        secure=request.app.state.settings.https)
     return response
 
 

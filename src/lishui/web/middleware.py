@@ -1,8 +1,14 @@
-"""ASGI middleware: request id, security headers, request-size limit, the CSRF seed cookie."""
+"""ASGI middleware: request id, security headers, request-size limit, the CSRF seed cookie.
+
+Every response leaves through here with the same security headers: pages, API, static files, the
+request-too-large refusal, and the last-resort answer to an unexpected error.
+"""
 
 from __future__ import annotations
 
+import json
 import secrets
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,6 +22,28 @@ DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
 SEED_COOKIE = "lishui_seed"
+HSTS = "max-age=31536000; includeSubDomains"
+
+INTERNAL_ERROR_MESSAGE = "系统内部错误，请稍后重试"
+INTERNAL_ERROR_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>500</title></head>'
+    f'<body><h1>500</h1><p>{INTERNAL_ERROR_MESSAGE}</p><p><a href="/">返回首页</a></p></body></html>'
+)
+
+
+def security_headers(h: MutableHeaders, *, path: str, https: bool) -> None:
+    h["Content-Security-Policy"] = DOCS_CSP if path == "/api/docs" else CSP
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "same-origin"
+    h["X-Frame-Options"] = "DENY"
+    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    if "cache-control" not in h:
+        h["Cache-Control"] = "no-store" if not path.startswith("/static/") else "public, max-age=3600"
+    if https:
+        h["Strict-Transport-Security"] = HSTS
+    if "server" in h:
+        del h["server"]
 
 
 class PlatformMiddleware:
@@ -38,49 +66,64 @@ class PlatformMiddleware:
             scope["state"]["csrf_seed"] = new_seed
         else:
             scope["state"]["csrf_seed"] = seed
-
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await _too_large(send, self.max_body)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge()
-            return message
-
         path = scope.get("path", "")
+        wants_json = path.startswith("/api/") or b"application/json" in headers.get(b"accept", b"")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 h = MutableHeaders(scope=message)
                 h["X-Request-ID"] = request_id
-                h["Content-Security-Policy"] = DOCS_CSP if path == "/api/docs" else CSP
-                h["X-Content-Type-Options"] = "nosniff"
-                h["Referrer-Policy"] = "same-origin"
-                h["X-Frame-Options"] = "DENY"
-                h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-                h["Cross-Origin-Opener-Policy"] = "same-origin"
-                if "cache-control" not in h:
-                    h["Cache-Control"] = "no-store" if not path.startswith("/static/") else "public, max-age=3600"
-                if self.https:
-                    h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-                if "server" in h:
-                    del h["server"]
+                security_headers(h, path=path, https=self.https)
                 if new_seed:
                     secure = "; Secure" if self.https else ""
                     h.append("Set-Cookie", f"{SEED_COOKIE}={new_seed}; Path=/; HttpOnly; SameSite=Lax{secure}")
             await send(message)
 
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await _too_large(send_with_headers, self.max_body)
+            return
+
+        # A body without a (truthful) length is counted as it arrives. Once it passes the limit the
+        # application sees an error while reading, and whatever it answers is replaced by a 413.
+        received = 0
+        too_large = False
+        started = False
+        replaced = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    too_large = True
+                    raise _BodyTooLarge()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started, replaced
+            if replaced:
+                return
+            if message["type"] == "http.response.start":
+                if too_large:
+                    replaced = True
+                    started = True
+                    await _too_large(send_with_headers, self.max_body)
+                    return
+                started = True
+            await send_with_headers(message)
+
         try:
-            await self.app(scope, limited_receive, send_with_headers)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            await _too_large(send, self.max_body)
+            if not started:
+                await _too_large(send_with_headers, self.max_body)
+        except Exception:
+            # Answer with the platform's headers and no detail; the server logs the error.
+            if not started:
+                await _internal_error(send_with_headers, wants_json)
+            raise
 
 
 class _BodyTooLarge(Exception):
@@ -88,13 +131,26 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = ('{"code":"payload_too_large","message":"请求体过大，上限 %d KB","fields":[]}' % (limit // 1024)).encode()
+    body = json.dumps({"code": "payload_too_large", "message": f"请求体过大，上限 {limit // 1024} KB",
+                       "fields": []}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 413, "headers": [
         (b"content-type", b"application/json; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
-        (b"content-security-policy", CSP.encode()),
-        (b"x-content-type-options", b"nosniff"),
+        (b"connection", b"close"),
     ]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _internal_error(send: Send, wants_json: bool) -> None:
+    if wants_json:
+        body = json.dumps({"code": "internal_error", "message": INTERNAL_ERROR_MESSAGE, "fields": []},
+                          ensure_ascii=False).encode()
+        content_type = b"application/json; charset=utf-8"
+    else:
+        body = INTERNAL_ERROR_PAGE.encode()
+        content_type = b"text/html; charset=utf-8"
+    await send({"type": "http.response.start", "status": 500, "headers": [
+        (b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -104,4 +160,3 @@ def _cookie(header: str, name: str) -> str:
         if key == name:
             return value
     return ""
-
