@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import secrets
@@ -43,7 +44,8 @@ def sniff(data: bytes) -> Sniffed:
     if b"\x00" not in data[:65536]:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
-                data[:65536].decode(encoding)
+                # The prefix may end inside a multi-byte character: decode it as an unfinished stream.
+                codecs.getincrementaldecoder(encoding)().decode(data[:65536], final=False)
             except UnicodeDecodeError:
                 continue
             return Sniffed("csv", "text/csv")
