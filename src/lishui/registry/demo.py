@@ -81,7 +81,8 @@ def _org(rng: random.Random, used: set[str], name: str, kind: str, division: str
 def generate(session: Session, actor: Actor, *, enterprises: int = 3000, seed: int = 20151) -> DemoRegistry:
     rng = random.Random(seed)
     towns: dict[str, list[str]] = {}
-    for code, parent in session.execute(select(Division.code, Division.parent_code).where(Division.level == "township")):
+    township_rows = select(Division.code, Division.parent_code).where(Division.level == "township")
+    for code, parent in session.execute(township_rows):
         towns.setdefault(parent, []).append(code)
     used: set[str] = set()
     items: list[OrganisationCreate] = []

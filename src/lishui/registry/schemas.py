@@ -31,8 +31,17 @@ class OrganisationBase(BaseModel):
     @field_validator("kind")
     @classmethod
     def _kind(cls, value: str) -> str:
+        if not value:
+            raise ValueError("请选择机构类别")
         if value not in ORG_KINDS:
-            raise ValueError("应为以下之一：" + "、".join(f"{k}（{v}）" for k, v in ORG_KINDS.items()))
+            raise ValueError(f"“{value}”不是有效的机构类别，应为：" + "、".join(ORG_KINDS.values()))
+        return value
+
+    @field_validator("division_code")
+    @classmethod
+    def _division(cls, value: str) -> str:
+        if not value:
+            raise ValueError("请选择所属县（区）")
         return value
 
     @field_validator("tags")
@@ -40,7 +49,7 @@ class OrganisationBase(BaseModel):
     def _tags(cls, value: list[str]) -> list[str]:
         unknown = [t for t in value if t not in ORG_TAGS]
         if unknown:
-            raise ValueError("未知标签：" + "、".join(unknown))
+            raise ValueError("未知标签：" + "、".join(unknown) + "（可选：" + "、".join(ORG_TAGS.values()) + "）")
         return sorted(set(value))
 
     @field_validator("township_code", mode="before")
@@ -101,6 +110,49 @@ class DivisionRead(BaseModel):
     name: str
     level: str
     parent_code: str | None
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class ParkCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=2, max_length=200, title="园区名称")
+    operator_org_id: int = Field(title="运营方", description="Id of an organisation of kind park_operator")
+    division_code: str = Field(min_length=1, max_length=12, title="所属县（区）")
+    total_area_m2: Decimal = Field(gt=0, max_digits=12, decimal_places=2, title="总面积（平方米）")
+    address: str = Field(default="", max_length=300, title="地址")
+    opened_on: date | None = Field(default=None, title="开园日期")
+
+    _opened = field_validator("opened_on", mode="before")(_blank_to_none)
+
+
+class TenancyCreate(BaseModel):
+    """A tenant moving into a park. Name the organisation by id (API) or by credit code (pages); one is needed."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    org_id: int | None = Field(default=None, title="入驻机构")
+    org_uscc: str | None = Field(default=None, max_length=18, title="入驻机构统一社会信用代码")
+    move_in_date: date = Field(title="入驻日期")
+    leased_area_m2: Decimal = Field(gt=0, max_digits=12, decimal_places=2, title="租用面积（平方米）")
+
+    _blank = field_validator("org_id", "org_uscc", mode="before")(_blank_to_none)
+
+
+class PersonCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=2, max_length=50, title="姓名")
+    id_number: str = Field(min_length=1, max_length=40, title="居民身份证号码")
+    division_code: str = Field(min_length=1, max_length=12, title="所属县（区）")
+    org_id: int | None = Field(default=None, title="所属机构")
+    org_uscc: str | None = Field(default=None, max_length=18, title="所属机构统一社会信用代码")
+    phone: str = Field(default="", max_length=30, pattern=r"^[0-9+\-() ]*$", title="联系电话")
+
+    _blank = field_validator("org_id", "org_uscc", mode="before")(_blank_to_none)
 
 
 class TenancyRead(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,11 +22,11 @@ from lishui.core.ids import (
     mask_resident_id,
     validate_resident_id,
 )
-from lishui.core.tabular import read_table
-from lishui.core.validation import field_errors
+from lishui.core.tabular import FORMULA_START, read_table
+from lishui.registry.messages import field_errors_zh
 from lishui.registry.models import Division, Organisation, OrganisationTag, Park, ParkTenancy, Person
 from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate
-from lishui.registry.vocab import ORG_KINDS, ORG_TAGS
+from lishui.registry.vocab import ORG_KINDS, ORG_TAGS, ZONE_CODE
 
 BANK_CONTEXT = "organisations.bank_account"
 ID_CONTEXT = "people.id_number"
@@ -75,7 +75,8 @@ def registrable_divisions(session: Session) -> list[Division]:
 
 
 def organisation_names(session: Session, ids: set[int]) -> dict[int, str]:
-    return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).tuples().all())
+    stmt = select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    return dict(session.execute(stmt).tuples().all())
 
 
 def division_names(session: Session) -> dict[str, str]:
@@ -256,7 +257,11 @@ IMPORT_COLUMNS: dict[str, str] = {
 }
 FIELD_TITLES = {v: k for k, v in IMPORT_COLUMNS.items()}
 REQUIRED_COLUMNS = ("统一社会信用代码", "名称", "机构类别", "所属县（区）")
+# Columns an export adds: accepted on import (so an exported file can be imported elsewhere) and ignored.
+# The masked account cannot be imported; the id belongs to the database that exported it.
+EXPORT_ONLY_COLUMNS = ("编号", "银行账号（脱敏）")
 MAX_ERRORS_REPORTED = 500
+IMPORT_CHUNK = 2000
 
 
 @dataclass
@@ -264,32 +269,53 @@ class ImportReport:
     total_rows: int
     created: int
     errors: list[FieldError]
+    truncated: bool = False  # checking stopped after MAX_ERRORS_REPORTED errors
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def _lookup(session: Session) -> tuple[dict[str, str], dict[str, str], dict[tuple[str | None, str], str]]:
+@dataclass
+class _Places:
+    """Division names and codes, loaded once per import."""
+
+    jurisdictions: dict[str, str]  # name or code of the city, a county or the zone -> code
+    towns: dict[tuple[str | None, str], str]  # (county code, township name or code) -> code
+    zone_towns: dict[str, str]  # township name or code -> code: the zone may name any township
+
+    def township(self, division_code: str, raw: str) -> str | None:
+        if division_code == ZONE_CODE:
+            return self.zone_towns.get(raw)
+        return self.towns.get((division_code, raw))
+
+
+def _places(session: Session) -> _Places:
     divisions = session.execute(select(Division.code, Division.name, Division.level, Division.parent_code)).all()
-    jurisdiction_by_name = {d.name: d.code for d in divisions if d.level in ("city", "county", "zone")}
-    jurisdiction_by_code = {d.code: d.code for d in divisions if d.level in ("city", "county", "zone")}
-    by_name_or_code = {**jurisdiction_by_name, **jurisdiction_by_code}
-    towns = {(d.parent_code, d.name): d.code for d in divisions if d.level == "township"}
-    towns.update({(d.parent_code, d.code): d.code for d in divisions if d.level == "township"})
-    levels = {d.code: d.level for d in divisions}
-    return by_name_or_code, levels, towns
+    jurisdictions = {d.name: d.code for d in divisions if d.level in ("city", "county", "zone")}
+    jurisdictions.update({d.code: d.code for d in divisions if d.level in ("city", "county", "zone")})
+    townships = [d for d in divisions if d.level == "township"]
+    towns = {(d.parent_code, d.name): d.code for d in townships}
+    towns.update({(d.parent_code, d.code): d.code for d in townships})
+    zone_towns = {d.name: d.code for d in townships}
+    zone_towns.update({d.code: d.code for d in townships})
+    return _Places(jurisdictions, towns, zone_towns)
 
 
-def _row_to_input(row: dict[str, str], juris: dict[str, str], towns: dict[tuple[str | None, str], str],
-                  kinds_by_label: dict[str, str], tags_by_label: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {IMPORT_COLUMNS[k]: v for k, v in row.items() if k in IMPORT_COLUMNS}
+def _unquote(value: str) -> str:
+    """Undo the quote an export puts before text that a spreadsheet would read as a formula."""
+    return value[1:] if value.startswith("'") and value[1:2] in FORMULA_START else value
+
+
+def _row_to_input(row: dict[str, str], places: _Places, kinds_by_label: dict[str, str],
+                  tags_by_label: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {IMPORT_COLUMNS[k]: _unquote(v) for k, v in row.items() if k in IMPORT_COLUMNS}
     data["kind"] = kinds_by_label.get(data.get("kind", ""), data.get("kind", ""))
     division_raw = data.get("division_code", "")
-    data["division_code"] = juris.get(division_raw, division_raw)
+    data["division_code"] = places.jurisdictions.get(division_raw, division_raw)
     town_raw = data.get("township_code", "")
     if town_raw:
-        data["township_code"] = towns.get((data["division_code"], town_raw), town_raw)
+        data["township_code"] = places.township(data["division_code"], town_raw) or town_raw
     raw_tags = [t.strip() for t in data.get("tags", "").replace("，", ",").replace("、", ",").split(",") if t.strip()]
     data["tags"] = [tags_by_label.get(t, t) for t in raw_tags]
     if not data.get("established_on"):
@@ -297,28 +323,43 @@ def _row_to_input(row: dict[str, str], juris: dict[str, str], towns: dict[tuple[
     return data
 
 
+def _place_errors(actor: Actor, data: dict[str, Any], raw: dict[str, str], places: _Places,
+                  row: int) -> list[FieldError]:
+    """Checks of the division columns, made even when other columns of the row are wrong."""
+    division = data.get("division_code") or ""
+    if not division:
+        return []  # reported as a missing value by the schema
+    if division not in places.jurisdictions:
+        return [FieldError("所属县（区）", f"“{raw.get('所属县（区）')}”不是丽水市、所辖县（市、区）或开发区", row)]
+    town = data.get("township_code")
+    if town and places.township(division, town) is None:
+        return [FieldError("乡镇（街道）", f"“{raw.get('乡镇（街道）')}”不是该县（区）的乡镇（街道）", row)]
+    if not _visible_division(actor, division):
+        return [FieldError("所属县（区）", "只能导入本辖区的机构", row)]
+    return []
+
+
 def import_organisations(session: Session, actor: Actor, content: bytes, filename: str = "") -> ImportReport:
     """Validate every row first; write nothing unless every row is good (all-or-nothing)."""
-    sheet = read_table(content, list(IMPORT_COLUMNS), REQUIRED_COLUMNS)
-    juris, _levels, towns = _lookup(session)
+    sheet = read_table(content, [*IMPORT_COLUMNS, *EXPORT_ONLY_COLUMNS], REQUIRED_COLUMNS)
+    places = _places(session)
     kinds_by_label = {v: k for k, v in ORG_KINDS.items()}
     tags_by_label = {v: k for k, v in ORG_TAGS.items()}
     errors: list[FieldError] = []
     good: list[OrganisationCreate] = []
     first_row_of: dict[str, int] = {}
+    truncated = False
     for index, row in enumerate(sheet.rows, start=2):
-        data = _row_to_input(row, juris, towns, kinds_by_label, tags_by_label)
+        if len(errors) >= MAX_ERRORS_REPORTED:
+            truncated = True
+            break
+        data = _row_to_input(row, places, kinds_by_label, tags_by_label)
+        row_errors = _place_errors(actor, data, row, places, index)
         try:
             item = OrganisationCreate.model_validate(data)
         except ValidationError as exc:
-            errors.extend(field_errors(exc, row=index, titles=FIELD_TITLES))
+            errors.extend(field_errors_zh(exc, row=index, titles=FIELD_TITLES) + row_errors)
             continue
-        row_errors = _check_places(session, item.division_code, item.township_code, index,
-                                   ("所属县（区）", "乡镇（街道）")) if item.division_code not in juris else []
-        if item.township_code and (item.division_code, item.township_code) not in towns:
-            row_errors.append(FieldError("乡镇（街道）", f"“{row.get('乡镇（街道）')}”不是该县（区）的乡镇（街道）", index))
-        if not _visible_division(actor, item.division_code):
-            row_errors.append(FieldError("所属县（区）", "只能导入本辖区的机构", index))
         if item.uscc in first_row_of:
             row_errors.append(FieldError("统一社会信用代码", f"与第{first_row_of[item.uscc]}行重复", index))
         else:
@@ -326,14 +367,13 @@ def import_organisations(session: Session, actor: Actor, content: bytes, filenam
         errors.extend(row_errors)
         if not row_errors:
             good.append(item)
-        if len(errors) > MAX_ERRORS_REPORTED:
-            break
     existing_codes = _existing_codes(session, list(first_row_of))
     for code, name in existing_codes.items():
         errors.append(FieldError("统一社会信用代码", f"已登记为“{name}”", first_row_of[code]))
     if errors:
-        errors.sort(key=lambda e: (e.row or 0, e.field))
-        return ImportReport(len(sheet.rows), 0, errors)
+        errors.sort(key=lambda e: (e.row or 0, list(IMPORT_COLUMNS).index(e.field)
+                                   if e.field in IMPORT_COLUMNS else len(IMPORT_COLUMNS)))
+        return ImportReport(len(sheet.rows), 0, errors, truncated)
     _bulk_insert(session, good)
     audit.record(session, actor, "registry.org.import", object_type="organisation",
                  detail={"rows": len(good), "file": filename[:200]})
@@ -350,31 +390,36 @@ def _existing_codes(session: Session, codes: list[str]) -> dict[str, str]:
     return found
 
 
-def _bulk_insert(session: Session, items: list[OrganisationCreate], chunk: int = 2000) -> None:
-    cipher = cipher_of(session)
+def _bulk_insert(session: Session, items: list[OrganisationCreate], chunk: int | None = None) -> None:
+    chunk = chunk or IMPORT_CHUNK
     for start in range(0, len(items), chunk):
-        batch = items[start:start + chunk]
-        rows = []
-        for item in batch:
-            account = item.bank_account.replace(" ", "")
-            rows.append({
-                "uscc": item.uscc, "name": item.name, "kind": item.kind, "division_code": item.division_code,
-                "township_code": item.township_code, "address": item.address,
-                "legal_representative": item.legal_representative, "contact_name": item.contact_name,
-                "contact_phone": item.contact_phone, "contact_email": item.contact_email,
-                "bank_name": item.bank_name,
-                "bank_account_cipher": cipher.encrypt(account, BANK_CONTEXT) if account else "",
-                "bank_account_index": cipher.blind_index(account, BANK_CONTEXT) if account else "",
-                "bank_account_masked": mask_account(account) if account else "",
-                "established_on": item.established_on, "is_active": True, "revision": 1,
-            })
-        session.execute(insert(Organisation), rows)
-        ids = dict(session.execute(
-            select(Organisation.uscc, Organisation.id).where(Organisation.uscc.in_([i.uscc for i in batch]))
-        ).tuples().all())
-        tag_rows = [{"org_id": ids[i.uscc], "tag": t} for i in batch for t in i.tags]
-        if tag_rows:
-            session.execute(insert(OrganisationTag), tag_rows)
+        _insert_chunk(session, items[start:start + chunk])
+
+
+def _insert_chunk(session: Session, batch: list[OrganisationCreate]) -> None:
+    """Core INSERTs for one chunk of validated organisations and their tags (no ORM objects: speed)."""
+    cipher = cipher_of(session)
+    rows = []
+    for item in batch:
+        account = item.bank_account.replace(" ", "")
+        rows.append({
+            "uscc": item.uscc, "name": item.name, "kind": item.kind, "division_code": item.division_code,
+            "township_code": item.township_code, "address": item.address,
+            "legal_representative": item.legal_representative, "contact_name": item.contact_name,
+            "contact_phone": item.contact_phone, "contact_email": item.contact_email,
+            "bank_name": item.bank_name,
+            "bank_account_cipher": cipher.encrypt(account, BANK_CONTEXT) if account else "",
+            "bank_account_index": cipher.blind_index(account, BANK_CONTEXT) if account else "",
+            "bank_account_masked": mask_account(account) if account else "",
+            "established_on": item.established_on, "is_active": True, "revision": 1,
+        })
+    session.execute(insert(Organisation), rows)
+    ids = dict(session.execute(
+        select(Organisation.uscc, Organisation.id).where(Organisation.uscc.in_([i.uscc for i in batch]))
+    ).tuples().all())
+    tag_rows = [{"org_id": ids[i.uscc], "tag": t} for i in batch for t in i.tags]
+    if tag_rows:
+        session.execute(insert(OrganisationTag), tag_rows)
 
 
 def export_rows(session: Session, actor: Actor, f: OrgFilter) -> tuple[list[str], list[list[Any]]]:
@@ -427,45 +472,82 @@ def get_park(session: Session, actor: Actor, park_id: int) -> Park:
     return park
 
 
+def tenancies_of(session: Session, actor: Actor, org_id: int) -> list[tuple[ParkTenancy, str]]:
+    """The parks an organisation has moved into (those the actor may see), with the park names."""
+    stmt = scope_parks(select(ParkTenancy, Park.name).join(Park, Park.id == ParkTenancy.park_id), actor)
+    return list(session.execute(stmt.where(ParkTenancy.org_id == org_id).order_by(ParkTenancy.move_in_date)).tuples())
+
+
+def park_operators(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """Park operators the actor may name as a park's operator."""
+    stmt = scope_orgs(select(Organisation.id, Organisation.name), actor)
+    return list(session.execute(stmt.where(Organisation.kind == "park_operator").order_by(Organisation.name)).tuples())
+
+
+def _resolve_org(session: Session, actor: Actor, org_id: int | None, org_uscc: str | None,
+                 label: str) -> Organisation | FieldError:
+    """The organisation named by id or credit code, within the actor's scope, or the field error to show."""
+    field = "org_id" if org_id is not None else "org_uscc"
+    if org_id is None and not org_uscc:
+        return FieldError("org_uscc", f"请填写{label}的统一社会信用代码")
+    stmt = select(Organisation).where(
+        Organisation.id == org_id if org_id is not None else Organisation.uscc == (org_uscc or "").strip().upper())
+    org = session.scalar(scope_orgs(stmt, actor))
+    if org is None:
+        return FieldError(field, f"未找到该{label}，或不在您的辖区内")
+    return org
+
+
 def create_park(session: Session, actor: Actor, *, name: str, operator_org_id: int, division_code: str,
                 total_area_m2: Decimal, address: str = "", opened_on: date | None = None) -> Park:
-    operator = get_organisation(session, actor, operator_org_id)
-    if operator.kind != "park_operator":
-        raise ValidationFailed("运营方须为园区运营方", [FieldError("operator_org_id", "该机构不是园区运营方")])
-    errors = _check_places(session, division_code, None)
+    errors = []
+    operator = _resolve_org(session, actor, operator_org_id, None, "运营方")
+    if isinstance(operator, FieldError):
+        errors.append(FieldError("operator_org_id", operator.message))
+    elif operator.kind != "park_operator":
+        errors.append(FieldError("operator_org_id", f"“{operator.name}”不是园区运营方"))
+    errors += _check_places(session, division_code, None)
     if total_area_m2 <= 0:
         errors.append(FieldError("total_area_m2", "面积须大于0"))
     if errors:
         raise ValidationFailed("园区信息有误", errors)
+    if not _visible_division(actor, division_code):
+        raise Forbidden("只能在本辖区内登记园区")
+    if session.scalar(select(Park.id).where(Park.name == name)) is not None:
+        raise Conflict(f"园区“{name}”已登记", [FieldError("name", "已有同名园区")])
     park = Park(name=name, operator_org_id=operator_org_id, division_code=division_code,
                 total_area_m2=total_area_m2, address=address, opened_on=opened_on)
     session.add(park)
     session.flush()
     audit.record(session, actor, "registry.park.create", object_type="park", object_id=park.id,
-                 after={"name": name, "operator_org_id": operator_org_id, "area": total_area_m2})
+                 after={"name": name, "operator_org_id": operator_org_id, "division_code": division_code,
+                        "total_area_m2": total_area_m2, "opened_on": opened_on})
     return park
 
 
-def add_tenancy(session: Session, actor: Actor, park_id: int, *, org_id: int, move_in_date: date,
-                leased_area_m2: Decimal) -> ParkTenancy:
+def add_tenancy(session: Session, actor: Actor, park_id: int, *, move_in_date: date, leased_area_m2: Decimal,
+                org_id: int | None = None, org_uscc: str | None = None) -> ParkTenancy:
     park = get_park(session, actor, park_id)
-    get_organisation(session, actor, org_id)
+    errors = []
+    org = _resolve_org(session, actor, org_id, org_uscc, "入驻机构")
+    if isinstance(org, FieldError):
+        errors.append(org)
     if leased_area_m2 <= 0:
-        raise ValidationFailed("租用面积须大于0", [FieldError("leased_area_m2", "须大于0")])
-    tenancy = ParkTenancy(park_id=park.id, org_id=org_id, move_in_date=move_in_date, leased_area_m2=leased_area_m2)
+        errors.append(FieldError("leased_area_m2", "租用面积须大于0"))
+    if errors:
+        raise ValidationFailed("入驻信息有误", errors)
+    assert isinstance(org, Organisation)
+    current = session.scalar(select(ParkTenancy).where(
+        ParkTenancy.park_id == park.id, ParkTenancy.org_id == org.id, ParkTenancy.move_out_date.is_(None)))
+    if current is not None:
+        raise Conflict(f"“{org.name}”已于 {current.move_in_date.isoformat()} 入驻该园区",
+                       [FieldError("org_uscc" if org_id is None else "org_id", "已在该园区入驻")])
+    tenancy = ParkTenancy(park_id=park.id, org_id=org.id, move_in_date=move_in_date, leased_area_m2=leased_area_m2)
     session.add(tenancy)
     session.flush()
     audit.record(session, actor, "registry.park.tenancy_add", object_type="park", object_id=park.id,
-                 after={"org_id": org_id, "move_in_date": move_in_date, "leased_area_m2": leased_area_m2})
+                 after={"org_id": org.id, "move_in_date": move_in_date, "leased_area_m2": leased_area_m2})
     return tenancy
-
-
-def parse_area(value: str, field: str) -> Decimal:
-    try:
-        area = Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise ValidationFailed("面积格式有误", [FieldError(field, "应为数字")]) from None
-    return area
 
 
 # ---------------------------------------------------------------- people
@@ -481,16 +563,24 @@ def scope_people(stmt: Select[Any], actor: Actor) -> Select[Any]:
 
 
 def create_person(session: Session, actor: Actor, *, name: str, id_number: str, division_code: str,
-                  org_id: int | None = None, phone: str = "") -> Person:
+                  org_id: int | None = None, org_uscc: str | None = None, phone: str = "") -> Person:
+    errors = []
+    number = ""
     try:
         number = validate_resident_id(id_number)
     except InvalidIdentifier as exc:
-        raise ValidationFailed(str(exc), [FieldError("id_number", str(exc))]) from None
-    errors = _check_places(session, division_code, None)
+        errors.append(FieldError("id_number", str(exc)))
+    errors += _check_places(session, division_code, None)
+    if org_id is not None or org_uscc:
+        org = _resolve_org(session, actor, org_id, org_uscc, "机构")
+        if isinstance(org, FieldError):
+            errors.append(org)
+        else:
+            org_id = org.id
     if errors:
-        raise ValidationFailed("所在地有误", errors)
-    if org_id is not None:
-        get_organisation(session, actor, org_id)
+        raise ValidationFailed(errors[0].message if len(errors) == 1 else "人员信息有误", errors)
+    if not _visible_division(actor, division_code):
+        raise Forbidden("只能登记本辖区的人员")
     cipher = cipher_of(session)
     index = cipher.blind_index(number, ID_CONTEXT)
     if session.scalar(select(Person.id).where(Person.id_number_index == index)) is not None:
@@ -501,7 +591,8 @@ def create_person(session: Session, actor: Actor, *, name: str, id_number: str, 
     session.add(person)
     session.flush()
     audit.record(session, actor, "registry.person.create", object_type="person", object_id=person.id,
-                 after={"name": name, "id_number": person.id_number_masked})
+                 after={"name": name, "id_number": person.id_number_masked, "division_code": division_code,
+                        "org_id": org_id})
     return person
 
 

@@ -15,6 +15,19 @@ ORG_KINDS: dict[str, str] = {
     "government": "政府部门",
 }
 
+ORG_KINDS_EN: dict[str, str] = {
+    "enterprise": "Enterprise",
+    "park_operator": "Park operator",
+    "station_operator": "Service-station operator",
+    "service_center": "Public service center",
+    "logistics": "Logistics / courier",
+    "warehouse_center": "Warehouse center",
+    "bank": "Bank",
+    "training": "Training institution",
+    "service_provider": "E-commerce service provider",
+    "government": "Government unit",
+}
+
 ORG_TAGS: dict[str, str] = {
     "ecommerce_trading": "电商交易",
     "ecommerce_service": "电商服务",
@@ -23,6 +36,16 @@ ORG_TAGS: dict[str, str] = {
     "cross_border": "跨境电商",
     "above_size": "规上企业",
     "in_commerce_stats": "纳入商务统计",
+}
+
+ORG_TAGS_EN: dict[str, str] = {
+    "ecommerce_trading": "E-commerce trading",
+    "ecommerce_service": "E-commerce services",
+    "manufacturer": "Manufacturer",
+    "traditional_commerce": "Traditional commerce",
+    "cross_border": "Cross-border",
+    "above_size": "Above designated size",
+    "in_commerce_stats": "In commerce statistics",
 }
 
 CITY_CODE = "331100"
