@@ -70,6 +70,10 @@ def _make_guard(
         _rate_limit(request, rate)
         actor = authenticator(request).authenticate(request, session)
         request.state.actor = actor
+        if actor is None:
+            # Keep what authentication recorded (an idle or expired session marked as ended) even when the
+            # request is then refused: nothing else has happened in this unit of work yet.
+            session.commit()
         if request.method not in SAFE_METHODS and not (actor is not None and actor.via_token):
             await _check_csrf(request)
         if public:
