@@ -105,7 +105,7 @@ class VectorColumn:
             return int(v)
         if self.type is Type.BOOL:
             return bool(v)
-        return v.astype(dt.date)
+        return v.item()
 
 
 # -- exact integer helpers ---------------------------------------------------------------------
