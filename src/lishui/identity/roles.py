@@ -87,3 +87,15 @@ ROLES: dict[str, Role] = {
 
 # The three administrators are separate duties (等保 三员分立): one user never holds two of them.
 ADMIN_ROLES = frozenset({"sys_admin", "security_admin", "audit_admin"})
+
+# Roles that read the audit trail: the system administrator must not be able to obtain them.
+AUDIT_ROLES = frozenset(code for code, role in ROLES.items() if any(p.startswith("audit:") for p in role.permissions))
+
+# Appointed only when the account is created, by the operator on the server console (`lishui users create`):
+# never through the web or API (where the system administrator could create an audit account for himself),
+# and never by a role change (so one account never holds two of these duties over its life).
+CONSOLE_APPOINTED_ROLES = ADMIN_ROLES | AUDIT_ROLES
+
+# API tokens act without a second factor and for systems, not people: none for roles that need a second
+# factor or that read the audit trail.
+NO_TOKEN_ROLES = frozenset(code for code, role in ROLES.items() if role.mfa_required) | AUDIT_ROLES

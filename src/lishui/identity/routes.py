@@ -84,7 +84,7 @@ def audit_records(
     return AuditPage(items=[AuditRead.model_validate(r) for r in rows], total=total)
 
 
-@router.post("/audit/verify", response_model=VerifyRead)
+@router.get("/audit/verify", response_model=VerifyRead)
 def audit_verify(session: DbSession, actor: Annotated[Actor, Depends(require("audit:record:verify"))]) -> VerifyRead:
     result = verify(session, actor)
     return VerifyRead(ok=result.ok, checked=result.checked, first_bad_id=result.first_bad_id, reason=result.reason)

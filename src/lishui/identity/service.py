@@ -15,10 +15,10 @@ from lishui.core import audit, clock
 from lishui.core.actor import Actor
 from lishui.core.crypto import sm3
 from lishui.core.db import cipher_of
-from lishui.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from lishui.core.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from lishui.identity.models import ApiToken, User, UserSession
 from lishui.identity.passwords import DUMMY_HASH, check_policy, hash_password, verify_password
-from lishui.identity.roles import ADMIN_ROLES, ROLES
+from lishui.identity.roles import CONSOLE_APPOINTED_ROLES, NO_TOKEN_ROLES, ROLES
 from lishui.registry import Organisation, get_organisation_unscoped
 
 TOKEN_PREFIX = "lsk_"
@@ -26,6 +26,14 @@ TOKEN_PREFIX = "lsk_"
 
 def _hash_secret(value: str) -> str:
     return sm3(value.encode()).hex()
+
+
+class SeparationOfDuties(DomainError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "separation_of_duties", 403)
+
+
+CONSOLE_ONLY = "三员（系统、安全、审计管理员）及审计角色只能由运维人员在服务器控制台创建账户时指定（lishui users create）"
 
 
 # ---------------------------------------------------------------- users
@@ -53,6 +61,8 @@ def create_user(
         errors.append(FieldError("role", f"角色“{ROLES[role].label}”不能属于该类机构"))
     if errors:
         raise ValidationFailed("用户信息有误", errors)
+    if role in CONSOLE_APPOINTED_ROLES and not actor.is_system:
+        raise SeparationOfDuties(CONSOLE_ONLY)
     check_policy(password, username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"用户名“{username}”已被使用", [FieldError("username", "已被使用")])
@@ -80,6 +90,12 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User
         raise ValidationFailed("未知角色", [FieldError("role", f"未知角色“{role}”")])
     if user.id == actor.user_id:
         raise Forbidden("不能修改自己的角色")
+    if role != user.role and (role in CONSOLE_APPOINTED_ROLES or user.role in CONSOLE_APPOINTED_ROLES):
+        raise SeparationOfDuties(CONSOLE_ONLY + "；不能通过角色变更授予、转换或撤销")
+    org = get_organisation_unscoped(session, user.org_id)
+    if ROLES[role].org_kinds and (org is None or org.kind not in ROLES[role].org_kinds):
+        raise ValidationFailed("角色与机构类别不符",
+                               [FieldError("role", f"角色“{ROLES[role].label}”不能属于该用户所在的机构")])
     before = user.role
     user.role = role
     audit.record(session, actor, "identity.user.role_change", object_type="user", object_id=user.id,
@@ -293,8 +309,8 @@ def create_token(session: Session, actor: Actor, *, user_id: int, name: str, day
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在")
-    if user.role in ADMIN_ROLES:
-        raise Forbidden("不能为管理员账户签发接口令牌")
+    if user.role in NO_TOKEN_ROLES:
+        raise Forbidden("不能为管理员、需二次验证的角色或审计角色签发接口令牌")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = clock.now() + timedelta(days=days) if days else None
     token = ApiToken(name=name, prefix=raw[:10], token_hash=_hash_secret(raw), user_id=user_id,

@@ -82,7 +82,8 @@ def _make_guard(
             raise Unauthenticated()
         if actor.password_expired and not allow_expired:
             raise Forbidden("密码已过期，请先修改密码", code="password_expired")
-        if actor.mfa_required and not actor.mfa_verified and not actor.via_token and not allow_no_mfa:
+        # A bearer token is one factor: a role that needs two is refused with a token as with a password alone.
+        if actor.mfa_required and not actor.mfa_verified and not allow_no_mfa:
             raise Forbidden("该角色需要完成二次验证（动态口令）", code="mfa_required")
         if permission is not None and not actor.can(permission):
             raise Forbidden()
