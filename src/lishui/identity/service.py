@@ -167,7 +167,7 @@ def login(
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         verify_password(DUMMY_HASH, password)
-        audit.record(session, _anonymous(username, ip, request_id), "identity.login",
+        audit.record(session, _anonymous(username, ip, request_id), "identity.login", object_type="user",
                      outcome="failure", detail={"reason": "unknown_user"})
         return LoginResult(False, GENERIC_FAILURE)
     org = get_organisation_unscoped(session, user.org_id)
