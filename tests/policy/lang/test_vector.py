@@ -148,3 +148,10 @@ def test_bad_bool_date_and_decimal_columns():
     assert [ok.exact_value(i) for i in range(2)] == [Fraction(1, 2), Fraction(3, 2)]
     plain = vec("fact.r * 2", {"r": np.array([1, 3])})
     assert [plain.exact_value(i) for i in range(2)] == [2, 6]
+
+
+def test_rounding_an_integer_keeps_it_an_integer():
+    # Found by the random-expression property test: round(Integer, 1) must stay a whole number.
+    out = vec("round(fact.n, 1) + round(fact.n, -1)", {"n": np.array([0, 5, -15])})
+    assert out.type is Type.INTEGER
+    assert out.values.tolist() == [0, 15, -35]

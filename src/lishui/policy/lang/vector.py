@@ -136,14 +136,22 @@ def _mul(a: Int, ab: int, b: Int, bb: int) -> tuple[Int, int]:
         return b, bb
     bound = ab * bb
     if max(bound, ab, bb) > LIMIT:
-        a, b = _obj(a), _obj(b)
+        # Static bounds are pessimistic (a date difference is bounded by ±10,000 years); measure the
+        # operands before paying for Python integers.
+        ab, bb = min(ab, _bound_of(a)), min(bb, _bound_of(b))
+        bound = ab * bb
+        if max(bound, ab, bb) > LIMIT:
+            a, b = _obj(a), _obj(b)
     return a * b, bound
 
 
 def _add(a: Int, ab: int, b: Int, bb: int, sign: int = 1) -> tuple[Int, int]:
     bound = ab + bb
     if bound > LIMIT:
-        a, b = _obj(a), _obj(b)
+        ab, bb = min(ab, _bound_of(a)), min(bb, _bound_of(b))
+        bound = ab + bb
+        if bound > LIMIT:
+            a, b = _obj(a), _obj(b)
     return (a + b if sign > 0 else a - b), bound
 
 
@@ -619,6 +627,8 @@ class VectorEvaluator:
             assert isinstance(x, VNum)
             digits = literal_int(args[1])
             assert digits is not None
+            if digits >= 0 and not _is_array(x.den) and x.den == 1:
+                return x  # already whole: an Integer stays an Integer with denominator 1
             if digits >= 0:
                 scale = 10**digits
                 scaled, sb = _mul(x.num, x.nb, scale, scale)
