@@ -98,7 +98,7 @@ def generate(session: Session, actor: Actor, *, enterprises: int = 3000, seed: i
     for kind, suffix in SERVICE_KINDS:
         for division in jurisdictions:
             if kind in ("service_center", "warehouse_center") or rng.random() < 0.8:
-                town = rng.choice(towns.get(division, [None]))  # type: ignore[list-item]
+                town = rng.choice(towns.get(division, [None]))
                 items.append(_org(rng, used, f"{SHORT[division]}{rng.choice(BRAND)}{rng.choice(BRAND)}{suffix}",
                                   kind, division, town, ["ecommerce_service"]))
     for bank in BANKS:
@@ -121,7 +121,7 @@ def generate(session: Session, actor: Actor, *, enterprises: int = 3000, seed: i
             tags.append("above_size")
         if rng.random() < 0.4:
             tags.append("in_commerce_stats")
-        town = rng.choice(towns.get(division, [None]))  # type: ignore[list-item]
+        town = rng.choice(towns.get(division, [None]))
         items.append(_org(rng, used, name, "enterprise", division, town, tags))
     service._bulk_insert(session, items)
     ids = dict(session.execute(select(Organisation.name, Organisation.id)).tuples().all())

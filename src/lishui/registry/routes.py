@@ -17,8 +17,12 @@ from lishui.registry.schemas import (
     OrganisationPage,
     OrganisationRead,
     OrganisationUpdate,
+    ParkCreate,
     ParkRead,
+    PersonCreate,
     PersonRead,
+    TenancyCreate,
+    TenancyRead,
 )
 from lishui.web.deps import DbSession
 from lishui.web.guard import require
@@ -27,8 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["registry"])
 
 
 def _read(org: object) -> OrganisationRead:
-    data = OrganisationRead.model_validate(org, from_attributes=True).model_dump(exclude={"tags"})
-    return OrganisationRead(**data, tags=sorted(org.tag_set))  # type: ignore[attr-defined]
+    return OrganisationRead.model_validate(org, from_attributes=True)
 
 
 @router.get("/divisions", response_model=list[DivisionRead])
@@ -114,10 +117,22 @@ def list_parks(session: DbSession, actor: Annotated[Actor, Depends(require("regi
     return [ParkRead.model_validate(p) for p in service.list_parks(session, actor)]
 
 
+@router.post("/parks", response_model=ParkRead, status_code=201)
+def create_park(body: ParkCreate, session: DbSession,
+                actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> ParkRead:
+    return ParkRead.model_validate(service.create_park(session, actor, **body.model_dump()))
+
+
 @router.get("/parks/{park_id}", response_model=ParkRead)
 def get_park(park_id: int, session: DbSession,
              actor: Annotated[Actor, Depends(require("registry:park:read"))]) -> ParkRead:
     return ParkRead.model_validate(service.get_park(session, actor, park_id))
+
+
+@router.post("/parks/{park_id}/tenancies", response_model=TenancyRead, status_code=201)
+def add_tenancy(park_id: int, body: TenancyCreate, session: DbSession,
+                actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> TenancyRead:
+    return TenancyRead.model_validate(service.add_tenancy(session, actor, park_id, **body.model_dump()))
 
 
 @router.get("/people", response_model=list[PersonRead])
@@ -125,6 +140,14 @@ def list_people(session: DbSession, actor: Annotated[Actor, Depends(require("reg
                 q: Annotated[str, Query(max_length=50)] = "") -> JSONResponse:
     people = [PersonRead.model_validate(p).model_dump(mode="json") for p in service.list_people(session, actor, q)]
     return JSONResponse(people, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/people", response_model=PersonRead, status_code=201)
+def create_person(body: PersonCreate, session: DbSession,
+                  actor: Annotated[Actor, Depends(require("registry:person:write"))]) -> JSONResponse:
+    person = service.create_person(session, actor, **body.model_dump())
+    return JSONResponse(PersonRead.model_validate(person).model_dump(mode="json"), status_code=201,
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.get("/people/{person_id}", response_model=PersonRead)

@@ -95,6 +95,14 @@ class OrganisationRead(BaseModel):
     revision: int
     tags: list[str]
 
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tag_codes(cls, value: object) -> object:
+        """From the ORM the tags are OrganisationTag rows; the API shows their codes, sorted."""
+        if isinstance(value, list):
+            return sorted(str(getattr(t, "tag", t)) for t in value)
+        return value
+
 
 class OrganisationPage(BaseModel):
     items: list[OrganisationRead]

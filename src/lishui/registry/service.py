@@ -29,6 +29,7 @@ from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate
 from lishui.registry.vocab import ORG_KINDS, ORG_TAGS, ZONE_CODE
 
 BANK_CONTEXT = "organisations.bank_account"
+AREA_STEP = Decimal("0.01")  # areas are stored with two decimals (Numeric(12, 2))
 ID_CONTEXT = "people.id_number"
 
 
@@ -498,6 +499,14 @@ def _resolve_org(session: Session, actor: Actor, org_id: int | None, org_uscc: s
     return org
 
 
+def _area_errors(field: str, area: Decimal) -> list[FieldError]:
+    if not area.is_finite() or area <= 0:
+        return [FieldError(field, "面积须大于0")]
+    if area != area.quantize(AREA_STEP):
+        return [FieldError(field, "最多保留2位小数")]
+    return []
+
+
 def create_park(session: Session, actor: Actor, *, name: str, operator_org_id: int, division_code: str,
                 total_area_m2: Decimal, address: str = "", opened_on: date | None = None) -> Park:
     errors = []
@@ -507,8 +516,7 @@ def create_park(session: Session, actor: Actor, *, name: str, operator_org_id: i
     elif operator.kind != "park_operator":
         errors.append(FieldError("operator_org_id", f"“{operator.name}”不是园区运营方"))
     errors += _check_places(session, division_code, None)
-    if total_area_m2 <= 0:
-        errors.append(FieldError("total_area_m2", "面积须大于0"))
+    errors += _area_errors("total_area_m2", total_area_m2)
     if errors:
         raise ValidationFailed("园区信息有误", errors)
     if not _visible_division(actor, division_code):
@@ -516,7 +524,7 @@ def create_park(session: Session, actor: Actor, *, name: str, operator_org_id: i
     if session.scalar(select(Park.id).where(Park.name == name)) is not None:
         raise Conflict(f"园区“{name}”已登记", [FieldError("name", "已有同名园区")])
     park = Park(name=name, operator_org_id=operator_org_id, division_code=division_code,
-                total_area_m2=total_area_m2, address=address, opened_on=opened_on)
+                total_area_m2=total_area_m2.quantize(AREA_STEP), address=address, opened_on=opened_on)
     session.add(park)
     session.flush()
     audit.record(session, actor, "registry.park.create", object_type="park", object_id=park.id,
@@ -532,8 +540,7 @@ def add_tenancy(session: Session, actor: Actor, park_id: int, *, move_in_date: d
     org = _resolve_org(session, actor, org_id, org_uscc, "入驻机构")
     if isinstance(org, FieldError):
         errors.append(org)
-    if leased_area_m2 <= 0:
-        errors.append(FieldError("leased_area_m2", "租用面积须大于0"))
+    errors += _area_errors("leased_area_m2", leased_area_m2)
     if errors:
         raise ValidationFailed("入驻信息有误", errors)
     assert isinstance(org, Organisation)
@@ -542,7 +549,8 @@ def add_tenancy(session: Session, actor: Actor, park_id: int, *, move_in_date: d
     if current is not None:
         raise Conflict(f"“{org.name}”已于 {current.move_in_date.isoformat()} 入驻该园区",
                        [FieldError("org_uscc" if org_id is None else "org_id", "已在该园区入驻")])
-    tenancy = ParkTenancy(park_id=park.id, org_id=org.id, move_in_date=move_in_date, leased_area_m2=leased_area_m2)
+    tenancy = ParkTenancy(park_id=park.id, org_id=org.id, move_in_date=move_in_date,
+                          leased_area_m2=leased_area_m2.quantize(AREA_STEP))
     session.add(tenancy)
     session.flush()
     audit.record(session, actor, "registry.park.tenancy_add", object_type="park", object_id=park.id,
