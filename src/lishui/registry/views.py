@@ -8,21 +8,23 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import escape
 from pydantic import ValidationError
 
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError
 from lishui.core.files import check_size
+from lishui.core.i18n import pick
 from lishui.core.ids import InvalidIdentifier, validate_uscc
 from lishui.core.tabular import write_csv, write_xlsx
-from lishui.core.validation import field_errors
 from lishui.registry import service
-from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate
-from lishui.registry.vocab import ORG_KINDS, ORG_TAGS
+from lishui.registry.messages import field_errors_zh
+from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate, ParkCreate, PersonCreate, TenancyCreate
+from lishui.registry.vocab import ORG_KINDS, ORG_KINDS_EN, ORG_TAGS, ORG_TAGS_EN
 from lishui.web.deps import DbSession
 from lishui.web.guard import require
 from lishui.web.nav import NavEntry, register
-from lishui.web.templating import render
+from lishui.web.templating import language, render
 
 router = APIRouter(prefix="/registry", include_in_schema=False)
 
@@ -41,12 +43,21 @@ def _filter(q: str, kind: str, division: str, tag: str, page: int) -> service.Or
     return service.OrgFilter(q=q[:100], kind=kind[:30], division_code=division[:12], tag=tag[:30], page=max(1, page))
 
 
+VOCABULARY: dict[str, Any] = {
+    "kinds": list(ORG_KINDS.items()), "kind_labels": ORG_KINDS, "kinds_en": ORG_KINDS_EN,
+    "tag_options": list(ORG_TAGS.items()), "tag_labels": ORG_TAGS, "tags_en": ORG_TAGS_EN,
+}
+
+
 def _form_context(session: Any) -> dict[str, Any]:
+    divisions = service.registrable_divisions(session)
+    townships = service.list_divisions(session, level="township")
     return {
-        "kinds": list(ORG_KINDS.items()),
-        "tag_options": list(ORG_TAGS.items()),
-        "jurisdictions": [(d.code, d.name) for d in service.registrable_divisions(session)],
-        "townships": service.list_divisions(session, level="township"),
+        **VOCABULARY,
+        "jurisdictions": [(d.code, d.name) for d in divisions],
+        "divisions": divisions,
+        "township_groups": [(d, [tw for tw in townships if tw.parent_code == d.code])
+                            for d in divisions if d.level == "county"],
     }
 
 
@@ -84,43 +95,46 @@ def org_template(_: Annotated[Actor, Depends(require("registry:org:import"))], f
                     headers={"Content-Disposition": 'attachment; filename="organisations-template.xlsx"'})
 
 
+def _import_page(request: Request, report: service.ImportReport | None, filename: str, message: str = "",
+                 fields: list[FieldError] | None = None, status: int = 200) -> Response:
+    return render(request, "registry/org_import.html", {
+        "report": report, "message": message, "fields": fields or [], "filename": filename, **VOCABULARY,
+    }, status=status)
+
+
 @router.get("/orgs/import", response_class=HTMLResponse)
 def org_import_page(request: Request, _: Annotated[Actor, Depends(require("registry:org:import"))]) -> Response:
-    return render(request, "registry/org_import.html", {"report": None, "message": "", "filename": ""})
+    return _import_page(request, None, "")
 
 
 @router.post("/orgs/import", response_class=HTMLResponse)
 async def org_import(request: Request, session: DbSession,
                      actor: Annotated[Actor, Depends(require("registry:org:import"))], file: UploadFile) -> Response:
     content = await file.read()
-    filename = file.filename or ""
+    filename = (file.filename or "")[:200]
     try:
         check_size(content, request.app.state.settings.max_upload_bytes)
         report = service.import_organisations(session, actor, content, filename)
     except DomainError as exc:
         session.rollback()
-        return render(request, "registry/org_import.html",
-                      {"report": None, "message": exc.message, "fields": exc.fields, "filename": filename},
-                      status=exc.status)
+        return _import_page(request, None, filename, exc.message, exc.fields, status=exc.status)
     if not report.ok:
         session.rollback()
-        return render(request, "registry/org_import.html", {"report": report, "message": "", "filename": filename},
-                      status=422)
-    return render(request, "registry/org_import.html", {"report": report, "message": "", "filename": filename})
+        return _import_page(request, report, filename, status=422)
+    return _import_page(request, report, filename)
 
 
 @router.get("/orgs/check-uscc", response_class=HTMLResponse)
-def org_check_uscc(_: Annotated[Actor, Depends(require("registry:org:read"))], uscc: str = "") -> Response:
+def org_check_uscc(request: Request, _: Annotated[Actor, Depends(require("registry:org:read"))],
+                   uscc: str = "") -> Response:
     """Inline validation fragment for the credit-code field (htmx)."""
     if not uscc:
         return HTMLResponse("")
     try:
         validate_uscc(uscc[:40])
     except InvalidIdentifier as exc:
-        from markupsafe import escape
-
         return HTMLResponse(f'<div class="field-error">{escape(str(exc))}</div>')
-    return HTMLResponse('<div class="field-help">✓ 校验通过</div>')
+    return HTMLResponse(f'<div class="field-ok">✓ {pick(language(request), "校验通过", "Check character OK")}</div>')
 
 
 @router.get("/orgs/new", response_class=HTMLResponse)
@@ -140,9 +154,22 @@ async def _org_form(request: Request) -> dict[str, Any]:
 
 
 def _errors(exc: DomainError | ValidationError) -> tuple[str, dict[str, str]]:
-    fields: list[FieldError] = field_errors(exc) if isinstance(exc, ValidationError) else exc.fields
+    fields: list[FieldError] = field_errors_zh(exc) if isinstance(exc, ValidationError) else exc.fields
     message = "请检查标红的字段" if isinstance(exc, ValidationError) else exc.message
-    return message, {f.field: f.message for f in fields}
+    errors: dict[str, str] = {}
+    for f in fields:
+        errors.setdefault(f.field, f.message)
+    return message, errors
+
+
+def _status(exc: DomainError | ValidationError) -> int:
+    """The page re-rendered after a refused form keeps the error's status (422, 409 or 403)."""
+    return exc.status if isinstance(exc, DomainError) else 422
+
+
+async def _form_data(request: Request, names: tuple[str, ...]) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(form.get(k, ""))[:300] for k in names}
 
 
 @router.post("/orgs/new", response_class=HTMLResponse)
@@ -155,7 +182,8 @@ async def org_create(request: Request, session: DbSession,
         session.rollback()
         message, errors = _errors(exc)
         return render(request, "registry/org_form.html", {"org": None, "form": data, "errors": errors,
-                                                           "message": message, **_form_context(session)}, status=422)
+                                                           "message": message, **_form_context(session)},
+                      status=_status(exc))
     return RedirectResponse(f"/registry/orgs/{org.id}?ok=created", status_code=303)
 
 
@@ -163,10 +191,15 @@ async def org_create(request: Request, session: DbSession,
 def org_detail(request: Request, org_id: int, session: DbSession,
                actor: Annotated[Actor, Depends(require("registry:org:read"))]) -> Response:
     org = service.get_organisation(session, actor, org_id)
+    return _org_page(request, session, actor, org, "", "")
+
+
+def _org_page(request: Request, session: Any, actor: Actor, org: Any, revealed: str, message: str,
+              status: int = 200) -> Response:
     return render(request, "registry/org_detail.html", {
-        "org": org, "names": service.division_names(session), "kinds": ORG_KINDS, "tags": ORG_TAGS,
-        "revealed": "", "message": "",
-    }, headers={"Cache-Control": "no-store"})
+        "org": org, "names": service.division_names(session), **VOCABULARY, "revealed": revealed,
+        "message": message, "tenancies": service.tenancies_of(session, actor, org.id),
+    }, status=status, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/orgs/{org_id}/reveal", response_class=HTMLResponse)
@@ -183,10 +216,7 @@ def org_reveal(request: Request, org_id: int, session: DbSession,
             raise
         message = exc.message
     org = service.get_organisation(session, actor, org_id)
-    return render(request, "registry/org_detail.html", {
-        "org": org, "names": service.division_names(session), "kinds": ORG_KINDS, "tags": ORG_TAGS,
-        "revealed": revealed, "message": message,
-    }, status=422 if message else 200, headers={"Cache-Control": "no-store"})
+    return _org_page(request, session, actor, org, revealed, message, status=422 if message else 200)
 
 
 @router.get("/orgs/{org_id}/edit", response_class=HTMLResponse)
@@ -219,11 +249,16 @@ async def org_update(request: Request, org_id: int, session: DbSession,
         message, errors = _errors(exc)
         org = service.get_organisation(session, actor, org_id)
         return render(request, "registry/org_form.html", {"org": org, "form": data, "errors": errors,
-                                                           "message": message, **_form_context(session)}, status=422)
+                                                           "message": message, **_form_context(session)},
+                      status=_status(exc))
     return RedirectResponse(f"/registry/orgs/{org.id}?ok=saved", status_code=303)
 
 
-# ---------------------------------------------------------------- parks, people, divisions
+# ---------------------------------------------------------------- parks
+
+PARK_FORM_FIELDS = ("name", "operator_org_id", "division_code", "total_area_m2", "address", "opened_on")
+TENANCY_FORM_FIELDS = ("org_uscc", "move_in_date", "leased_area_m2")
+
 
 @router.get("/parks", response_class=HTMLResponse)
 def park_list(request: Request, session: DbSession,
@@ -232,13 +267,68 @@ def park_list(request: Request, session: DbSession,
                                                         "names": service.division_names(session)})
 
 
+def _park_form(request: Request, session: Any, actor: Actor, form: dict[str, str], errors: dict[str, str],
+               message: str, status: int = 200) -> Response:
+    return render(request, "registry/park_form.html", {
+        "form": form, "errors": errors, "message": message,
+        "operators": [(str(org_id), name) for org_id, name in service.park_operators(session, actor)],
+        "jurisdictions": [(d.code, d.name) for d in service.registrable_divisions(session)],
+    }, status=status)
+
+
+@router.get("/parks/new", response_class=HTMLResponse)
+def park_new(request: Request, session: DbSession,
+             actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> Response:
+    return _park_form(request, session, actor, {}, {}, "")
+
+
+@router.post("/parks/new", response_class=HTMLResponse)
+async def park_create(request: Request, session: DbSession,
+                      actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> Response:
+    form = await _form_data(request, PARK_FORM_FIELDS)
+    try:
+        park = service.create_park(session, actor, **ParkCreate.model_validate(form).model_dump())
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        message, errors = _errors(exc)
+        return _park_form(request, session, actor, form, errors, message, status=_status(exc))
+    return RedirectResponse(f"/registry/parks/{park.id}?ok=created", status_code=303)
+
+
+def _park_page(request: Request, session: Any, actor: Actor, park_id: int, form: dict[str, str],
+               errors: dict[str, str], message: str, status: int = 200) -> Response:
+    park = service.get_park(session, actor, park_id)
+    org_names = service.organisation_names(session, {park.operator_org_id, *(t.org_id for t in park.tenancies)})
+    return render(request, "registry/park_detail.html", {
+        "park": park, "org_names": org_names, "names": service.division_names(session),
+        "form": form, "errors": errors, "message": message,
+    }, status=status)
+
+
 @router.get("/parks/{park_id}", response_class=HTMLResponse)
 def park_detail(request: Request, park_id: int, session: DbSession,
                 actor: Annotated[Actor, Depends(require("registry:park:read"))]) -> Response:
-    park = service.get_park(session, actor, park_id)
-    org_names = service.organisation_names(session, {park.operator_org_id, *(t.org_id for t in park.tenancies)})
-    return render(request, "registry/park_detail.html", {"park": park, "org_names": org_names,
-                                                          "names": service.division_names(session)})
+    return _park_page(request, session, actor, park_id, {}, {}, "")
+
+
+@router.post("/parks/{park_id}/tenancies", response_class=HTMLResponse)
+async def park_add_tenant(request: Request, park_id: int, session: DbSession,
+                          actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> Response:
+    form = await _form_data(request, TENANCY_FORM_FIELDS)
+    try:
+        service.add_tenancy(session, actor, park_id, **TenancyCreate.model_validate(form).model_dump())
+    except (DomainError, ValidationError) as exc:
+        if isinstance(exc, DomainError) and exc.status == 404:
+            raise
+        session.rollback()
+        message, errors = _errors(exc)
+        return _park_page(request, session, actor, park_id, form, errors, message, status=_status(exc))
+    return RedirectResponse(f"/registry/parks/{park_id}?ok=created#tenants", status_code=303)
+
+
+# ---------------------------------------------------------------- people
+
+PERSON_FORM_FIELDS = ("name", "id_number", "division_code", "org_uscc", "phone")
 
 
 @router.get("/people", response_class=HTMLResponse)
@@ -249,13 +339,47 @@ def people_list(request: Request, session: DbSession,
                   headers={"Cache-Control": "no-store"})
 
 
+def _person_form(request: Request, session: Any, form: dict[str, str], errors: dict[str, str], message: str,
+                 status: int = 200) -> Response:
+    return render(request, "registry/person_form.html", {
+        "form": form, "errors": errors, "message": message,
+        "jurisdictions": [(d.code, d.name) for d in service.jurisdictions(session)],
+    }, status=status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/people/new", response_class=HTMLResponse)
+def person_new(request: Request, session: DbSession,
+               _: Annotated[Actor, Depends(require("registry:person:write"))]) -> Response:
+    return _person_form(request, session, {}, {}, "")
+
+
+@router.post("/people/new", response_class=HTMLResponse)
+async def person_create(request: Request, session: DbSession,
+                        actor: Annotated[Actor, Depends(require("registry:person:write"))]) -> Response:
+    form = await _form_data(request, PERSON_FORM_FIELDS)
+    try:
+        person = service.create_person(session, actor, **PersonCreate.model_validate(form).model_dump())
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        message, errors = _errors(exc)
+        # The ID number is not echoed back into the page: it is sensitive and must be typed again.
+        return _person_form(request, session, {**form, "id_number": ""}, errors, message, status=_status(exc))
+    return RedirectResponse(f"/registry/people/{person.id}?ok=created", status_code=303)
+
+
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def person_detail(request: Request, person_id: int, session: DbSession,
                   actor: Annotated[Actor, Depends(require("registry:person:read"))]) -> Response:
+    return _person_page(request, session, actor, person_id, "", "")
+
+
+def _person_page(request: Request, session: Any, actor: Actor, person_id: int, revealed: str, message: str,
+                 status: int = 200) -> Response:
     person = service.get_person(session, actor, person_id)
-    return render(request, "registry/person.html", {"person": person, "revealed": "", "message": "",
-                                                     "names": service.division_names(session)},
-                  headers={"Cache-Control": "no-store"})
+    org_names = service.organisation_names(session, {person.org_id}) if person.org_id else {}
+    return render(request, "registry/person.html", {"person": person, "revealed": revealed, "message": message,
+                                                     "org_names": org_names, "names": service.division_names(session)},
+                  status=status, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/people/{person_id}/reveal", response_class=HTMLResponse)
@@ -271,11 +395,10 @@ def person_reveal(request: Request, person_id: int, session: DbSession,
         if exc.status == 404:
             raise
         message = exc.message
-    person = service.get_person(session, actor, person_id)
-    return render(request, "registry/person.html", {"person": person, "revealed": revealed, "message": message,
-                                                     "names": service.division_names(session)},
-                  status=422 if message else 200, headers={"Cache-Control": "no-store"})
+    return _person_page(request, session, actor, person_id, revealed, message, status=422 if message else 200)
 
+
+# ---------------------------------------------------------------- divisions
 
 @router.get("/divisions", response_class=HTMLResponse)
 def divisions(request: Request, session: DbSession,
