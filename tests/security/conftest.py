@@ -78,6 +78,7 @@ class World:
     factory: Factory
     stack: contextlib.ExitStack
     ids: dict[str, int] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)  # the full ID and account numbers stored
     accounts: dict[str, Account] = field(default_factory=dict)
     _clients: dict[str, TestClient] = field(default_factory=dict)
     _tokens: dict[str, str] = field(default_factory=dict)
@@ -107,12 +108,14 @@ class World:
         return self._tokens[role]
 
 
-def populate(factory: Factory, ids: dict[str, int]) -> None:
+def populate(factory: Factory, ids: dict[str, int], secrets: dict[str, str]) -> None:
     """Two enterprises in Liandu (331102), one in Jinyun (331122), parks and people in each."""
     ids["gov_331102"] = factory.org(kind="government", division="331102", name="莲都区商务局")
-    ids["ent_a"] = factory.org(name="甲电子商务有限公司", bank_account="6222020000000000011")
-    ids["ent_b"] = factory.org(name="乙电子商务有限公司", bank_account="6222020000000000022")
-    ids["ent_far"] = factory.org(name="丙电子商务有限公司", division="331122", bank_account="6222020000000000033")
+    for key, name, division, account in (("ent_a", "甲电子商务有限公司", "331102", "6222020000000000011"),
+                                         ("ent_b", "乙电子商务有限公司", "331102", "6222020000000000022"),
+                                         ("ent_far", "丙电子商务有限公司", "331122", "6222020000000000033")):
+        ids[key] = factory.org(name=name, division=division, bank_account=account)
+        secrets[f"{key}_account"] = account
     ids["operator"] = factory.org(kind="park_operator", name="莲都电商园运营有限公司")
     ids["operator_far"] = factory.org(kind="park_operator", division="331122", name="缙云电商园运营有限公司")
     with factory.db.unit_of_work() as session:
@@ -132,9 +135,11 @@ def populate(factory: Factory, ids: dict[str, int]) -> None:
         ids["park_a"], ids["park_b"], ids["park_far"] = park_a.id, park_b.id, park_far.id
         for key, org_key, division in (("person_a", "ent_a", "331102"), ("person_b", "ent_b", "331102"),
                                        ("person_far", "ent_far", "331122")):
-            person = registry.create_person(session, system, name=f"{key}员工", id_number=factory.resident_id(division),
+            number = factory.resident_id(division)
+            person = registry.create_person(session, system, name=f"{key}员工", id_number=number,
                                             division_code=division, org_id=ids[org_key])
             ids[key] = person.id
+            secrets[f"{key}_id_number"] = number
 
 
 @pytest.fixture(scope="module")
@@ -146,5 +151,5 @@ def world(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         stack.callback(db.dispose)
         factory = Factory(db)
         w = World(create_app(settings, db), db, settings, factory, stack)
-        populate(factory, w.ids)
+        populate(factory, w.ids, w.secrets)
         yield w
