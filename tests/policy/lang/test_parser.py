@@ -144,6 +144,8 @@ def syntax_error(text: str, **kw) -> LangSyntaxError:
         ("a @ b", 3, "无法识别的字符 '@'"),
         ("1__000", 2, "'_'"),
         ('"标签', 1, "双引号"),
+        ("max(1,000, 2)", 5, "用逗号分隔千位"),
+        ("5,000,000 元", 1, "请写成 5_000_000 或 5000000"),
     ],
 )
 def test_syntax_errors_point_at_the_problem(text, column, phrase):
@@ -159,6 +161,16 @@ def test_error_position_on_a_later_line_and_caret_excerpt():
     error = syntax_error("fact.a\n  + * 3")
     assert (error.line, error.column) == (2, 5)
     assert error.excerpt() == "  + * 3\n    ^"
+
+
+def test_two_arguments_with_a_space_are_not_a_thousands_separator():
+    assert show(parse_expression("max(0, 100)")) == "max(0, 100)"
+    assert show(parse_expression("max(0,10)")) == "max(0, 10)"
+
+
+def test_caret_is_aligned_under_chinese_text():
+    error = syntax_error("50元 + 元")
+    assert error.excerpt() == "50元 + 元\n       ^^"
 
 
 def test_embedded_expression_reports_positions_in_the_enclosing_file():

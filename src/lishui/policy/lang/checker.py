@@ -328,7 +328,8 @@ class Checker:
             return element
         self.expect(args[1], INTEGER, f"{name} 的第二个参数（年度）")
         if element is not None and element not in (MONEY, DECIMAL, INTEGER):
-            self.error(f"时间表参数只能是金额或数值，param.{first.name} 是{element.described}",  # type: ignore[union-attr]
-                       first.span, code="param_shape")
+            param_name = first.name if isinstance(first, ParamRef) else "?"
+            self.error(f"时间表参数只能是金额或数值，param.{param_name} 是{element.described}", first.span,
+                       code="param_shape")
             return None
         return BOOL if name == "in_schedule" else element

@@ -6,7 +6,13 @@ so a policy officer can fix a pack without reading Python.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def _cells(ch: str) -> int:
+    """Terminal columns a character takes: Chinese characters and full-width punctuation take two."""
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -102,9 +108,9 @@ class LangError(Exception):
         text = self.span.source.line_text(self.span.start)
         line_start = self.span.source.text.rfind("\n", 0, self.span.start) + 1
         lead = self.span.start - line_start
-        width = max(1, min(self.span.end, line_start + len(text)) - self.span.start)
-        marker = "".join("\t" if ch == "\t" else " " for ch in text[:lead]) + "^" * width
-        return f"{text}\n{marker}"
+        marked = text[lead : max(lead + 1, min(self.span.end, line_start + len(text)) - line_start)]
+        pad = "".join("\t" if ch == "\t" else " " * _cells(ch) for ch in text[:lead])
+        return f"{text}\n{pad}{'^' * max(1, sum(_cells(ch) for ch in marked))}"
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "message": self.message}

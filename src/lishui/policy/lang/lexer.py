@@ -183,10 +183,10 @@ def _number(source: Source, i: int) -> tuple[int, Token]:
         literal = text[i : i + 10]
         sp = Span(source, i, i + 10)
         try:
-            value = dt.date.fromisoformat(literal)
+            day = dt.date.fromisoformat(literal)
         except ValueError:
             raise LangSyntaxError(f"日期 {literal} 不存在，请检查年、月、日", sp) from None
-        return i + 10, Token(Tok.DATE, literal, sp, value=value, literal_type=Type.DATE)
+        return i + 10, Token(Tok.DATE, literal, sp, value=day, literal_type=Type.DATE)
 
     digits: list[str] = []
 
@@ -215,6 +215,23 @@ def _number(source: Source, i: int) -> tuple[int, Token]:
         )
     value: Fraction = Fraction(int(integer_part + fraction_part), 10 ** len(fraction_part))
     number_end = i
+    # "5,000" would silently read as two arguments 5 and 000: refuse thousands separators.
+    if (
+        i + 4 <= n
+        and text[i] == ","
+        and text[i + 1 : i + 4].isdigit()
+        and text[i + 1 : i + 4].isascii()
+        and not (i + 4 < n and (text[i + 4].isdigit() or text[i + 4] == "."))
+    ):
+        j = i
+        while j + 4 <= n and text[j] == "," and text[j + 1 : j + 4].isdigit():
+            j += 4
+        shown = text[start:j]
+        raise LangSyntaxError(
+            f"'{shown}' 看起来是用逗号分隔千位的数字：请写成 {shown.replace(',', '_')} 或 {shown.replace(',', '')}"
+            "（如果是两个参数，请在逗号后加一个空格）",
+            Span(source, start, j),
+        )
     # Optional unit, possibly after spaces on the same line.
     j = i
     while j < n and text[j] in " \t\u3000":

@@ -80,7 +80,7 @@ class ScalarEvaluator:
             raise LangEvalError(f"缺少参数 param.{node.name} 的值", node.span, code="missing_param")
         raw = self.params[node.name]
         if container is not object and not isinstance(raw, container):
-            kind = {Schedule: "时间表 Schedule([...])", Dated: "按日期的值 Dated([...])"}[container]
+            kind = "时间表 Schedule([...])" if container is Schedule else "按日期的值 Dated([...])"
             raise LangEvalError(f"参数 param.{node.name} 的值应为{kind}", node.span, code="bad_value")
         if container is object and isinstance(raw, Schedule | Dated):
             raise LangEvalError(f"参数 param.{node.name} 应为单个值", node.span, code="bad_value")

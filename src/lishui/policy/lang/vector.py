@@ -21,6 +21,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -93,8 +94,6 @@ class VectorColumn:
 
     def exact_value(self, i: int) -> Any:
         """Entity ``i``'s value as the scalar ``Result.value``: Money → Decimal yuan, Decimal → Fraction."""
-        from decimal import Decimal
-
         v = self.values[i]
         if self.type is Type.MONEY:
             return Decimal(int(v)).scaleb(-2)
@@ -400,15 +399,14 @@ class VectorEvaluator:
                 # Every entity that reaches this lookup fails, as the scalar evaluator would.
                 v = self.constant(values[0], decl.type)
                 return self._with_err(v, _err(on.err, np.ones(self.size, dtype=bool)))
-            idx = [d for d, _ in raw.versions].index(found[0])
-            return self._with_err(self.constant(values[idx], decl.type), on.err)
+            position = [d for d, _ in raw.versions].index(found[0])
+            return self._with_err(self.constant(values[position], decl.type), on.err)
         starts = np.array([_to_days(d) for d, _ in raw.versions], dtype=np.int64)
-        idx = np.searchsorted(starts, on.days, side="right") - 1
-        missing = idx < 0
-        idx = np.maximum(idx, 0)
+        index = np.searchsorted(starts, on.days, side="right") - 1
+        missing = np.asarray(index < 0)
         table, den, bound = self.table(node, values, decl.type, pad_zero=False)
         err = _err(on.err, missing if missing.any() else None)
-        picked = table[idx]
+        picked = table[np.maximum(index, 0)]
         if decl.type is Type.BOOL:
             return VBool(picked, err)
         if decl.type is Type.DATE:
@@ -531,7 +529,7 @@ class VectorEvaluator:
                 if (op == "and" and not a.val) or (op == "or" and a.val):
                     return VBool(a.val, a.err)
                 b = self.eval(node.right)
-                return self._copy_with_err(b, a.err)  # type: ignore[return-value]
+                return self._copy_with_err(b, a.err)
             b = self.eval(node.right)
             assert isinstance(b, VBool)
             if op == "and":
