@@ -257,6 +257,7 @@ class VectorEvaluator:
         self.size = size
         self.fact_cache: dict[str, V] = {}
         self.memo: dict[str, V] = {}
+        self.schedule_cache: dict[tuple[str, int], tuple[VNum, Any, Any]] = {}
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -443,16 +444,25 @@ class VectorEvaluator:
                                 code="bad_value")
         n = len(raw)
         k = year.num
-        inside = (k >= 1) & (k <= n)
+        # schedule() and in_schedule() usually read the same year column: compute the mask once.
+        key = (node.name, id(year))
+        cached = self.schedule_cache.get(key)
+        if cached is not None and cached[0] is year:
+            inside, idx = cached[1], cached[2]
+        else:
+            inside = (k >= 1) & (k <= n)
+            idx = None
+            if _is_array(k):
+                idx = np.where(inside, k, 0)
+                if idx.dtype == object:
+                    idx = idx.astype(np.int64)
+            self.schedule_cache[key] = (year, inside, idx)  # holding ``year`` keeps its id unique
         if membership:
             return VBool(bool(inside) if not _is_array(inside) else inside, year.err)
         values = [exact(v, decl.type, f"参数 param.{node.name} 第 {i + 1} 年") for i, v in enumerate(raw.values)]
         table, den, bound = self.table(node, values, decl.type, pad_zero=True)
-        if not _is_array(k):
+        if idx is None:
             return VNum(int(table[k]) if inside else 0, den, bound, den, year.err)
-        idx = np.where(inside, k, 0)
-        if idx.dtype == object:
-            idx = idx.astype(np.int64)
         return VNum(table[idx], den, bound, den, year.err)
 
     # -- tree walk -------------------------------------------------------------------------------
