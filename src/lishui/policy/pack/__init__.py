@@ -1,0 +1,1 @@
+"""Policy packs: the model, the YAML loader, checks, diffs and versions."""
