@@ -76,9 +76,13 @@ def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         raise UnsupportedFile("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式") from None
-    ws = wb.worksheets[0]
-    yield from ws.iter_rows(values_only=True)
-    wb.close()
+    try:
+        ws = wb.worksheets[0]
+        yield from ws.iter_rows(values_only=True)
+    except Exception:  # malformed sheet XML surfaces while rows are read, not at load
+        raise UnsupportedFile("无法读取该 Excel 文件：工作表内容已损坏") from None
+    finally:
+        wb.close()
 
 
 def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
@@ -90,7 +94,12 @@ def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
             continue
     else:
         raise UnsupportedFile("CSV 文件编码无法识别：请使用 UTF-8 或 GB18030")
-    yield from csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from reader
+    except csv.Error:
+        raise ValidationFailed(f"CSV 文件第{reader.line_num}行格式有误，请用 Excel 另存为 CSV 后重试",
+                               [FieldError("file", "格式有误：引号或换行不配对，或单元格过长", reader.line_num)]) from None
 
 
 def neutralise(value: Any) -> Any:
