@@ -153,9 +153,13 @@ async def _org_form(request: Request) -> dict[str, Any]:
     return data
 
 
-def _errors(exc: DomainError | ValidationError) -> tuple[str, dict[str, str]]:
+def _errors(request: Request, exc: DomainError | ValidationError) -> tuple[str, dict[str, str]]:
+    """The message over the form and the message next to each field."""
     fields: list[FieldError] = field_errors_zh(exc) if isinstance(exc, ValidationError) else exc.fields
-    message = "请检查标红的字段" if isinstance(exc, ValidationError) else exc.message
+    if isinstance(exc, ValidationError):
+        message = pick(language(request), "请检查标红的字段", "Please correct the fields marked in red")
+    else:
+        message = exc.message
     errors: dict[str, str] = {}
     for f in fields:
         errors.setdefault(f.field, f.message)
@@ -180,7 +184,7 @@ async def org_create(request: Request, session: DbSession,
         org = service.create_organisation(session, actor, OrganisationCreate.model_validate(data))
     except (DomainError, ValidationError) as exc:
         session.rollback()
-        message, errors = _errors(exc)
+        message, errors = _errors(request, exc)
         return render(request, "registry/org_form.html", {"org": None, "form": data, "errors": errors,
                                                            "message": message, **_form_context(session)},
                       status=_status(exc))
@@ -246,7 +250,7 @@ async def org_update(request: Request, org_id: int, session: DbSession,
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
         session.rollback()
-        message, errors = _errors(exc)
+        message, errors = _errors(request, exc)
         org = service.get_organisation(session, actor, org_id)
         return render(request, "registry/org_form.html", {"org": org, "form": data, "errors": errors,
                                                            "message": message, **_form_context(session)},
@@ -290,7 +294,7 @@ async def park_create(request: Request, session: DbSession,
         park = service.create_park(session, actor, **ParkCreate.model_validate(form).model_dump())
     except (DomainError, ValidationError) as exc:
         session.rollback()
-        message, errors = _errors(exc)
+        message, errors = _errors(request, exc)
         return _park_form(request, session, actor, form, errors, message, status=_status(exc))
     return RedirectResponse(f"/registry/parks/{park.id}?ok=created", status_code=303)
 
@@ -321,7 +325,7 @@ async def park_add_tenant(request: Request, park_id: int, session: DbSession,
         if isinstance(exc, DomainError) and exc.status == 404:
             raise
         session.rollback()
-        message, errors = _errors(exc)
+        message, errors = _errors(request, exc)
         return _park_page(request, session, actor, park_id, form, errors, message, status=_status(exc))
     return RedirectResponse(f"/registry/parks/{park_id}?ok=created#tenants", status_code=303)
 
@@ -361,7 +365,7 @@ async def person_create(request: Request, session: DbSession,
         person = service.create_person(session, actor, **PersonCreate.model_validate(form).model_dump())
     except (DomainError, ValidationError) as exc:
         session.rollback()
-        message, errors = _errors(exc)
+        message, errors = _errors(request, exc)
         # The ID number is not echoed back into the page: it is sensitive and must be typed again.
         return _person_form(request, session, {**form, "id_number": ""}, errors, message, status=_status(exc))
     return RedirectResponse(f"/registry/people/{person.id}?ok=created", status_code=303)
