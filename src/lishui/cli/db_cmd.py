@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -28,8 +29,30 @@ def upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "
 
 def _pg_args(url: str) -> tuple[list[str], str]:
     u = make_url(url)
-    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres", "--no-password"]
     return args, u.database or "postgres"
+
+
+def _pg_env(url: str) -> dict[str, str]:
+    """The password goes to pg_dump/pg_restore in the environment, never on the command line."""
+    password = make_url(url).password
+    return {**os.environ, "PGPASSWORD": str(password)} if password else dict(os.environ)
+
+
+def _check_sqlite_backup(path: Path) -> str | None:
+    """Why the file is not a usable backup of this platform, or None if it is."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA integrity_check").fetchone() != ("ok",):
+                return "the file fails SQLite's integrity check"
+            if conn.execute("SELECT version_num FROM alembic_version").fetchone() is None:
+                return "the file has no schema version"
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"not a platform database ({exc})"
+    return None
 
 
 @app.command()
@@ -48,7 +71,7 @@ def backup(path: Annotated[Path, typer.Argument(help="Backup file to write")]) -
     else:
         args, name = _pg_args(settings.database_url)
         result = subprocess.run(["pg_dump", *args, "-Fc", "-f", str(path), name], capture_output=True, text=True,
-                                check=False)
+                                check=False, env=_pg_env(settings.database_url))
         if result.returncode != 0:
             console_error(f"pg_dump failed: {result.stderr.strip()}")
             raise typer.Exit(1)
@@ -65,16 +88,26 @@ def restore(path: Annotated[Path, typer.Argument(help="Backup file to read", exi
     if not yes:
         typer.confirm(f"Replace {make_url(settings.database_url).render_as_string(hide_password=True)}?", abort=True)
     if settings.is_sqlite:
+        problem = _check_sqlite_backup(path)
+        if problem:
+            console_error(f"{path} is not a backup that can be restored: {problem}; nothing was changed")
+            raise typer.Exit(1)
         target = Path(settings.database_url.removeprefix("sqlite:///"))
-        for suffix in ("-wal", "-shm"):
-            Path(str(target) + suffix).unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".restoring")
         shutil.copyfile(path, tmp)
+        for suffix in ("-wal", "-shm"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
         tmp.replace(target)
     else:
         args, name = _pg_args(settings.database_url)
-        result = subprocess.run(["pg_restore", *args, "--clean", "--if-exists", "--no-owner", "-d", name, str(path)],
-                                capture_output=True, text=True, check=False)
+        listed = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True, text=True, check=False)
+        if listed.returncode != 0:
+            console_error(f"{path} is not a pg_dump archive: {listed.stderr.strip()}; nothing was changed")
+            raise typer.Exit(1)
+        result = subprocess.run(["pg_restore", *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                                 "-d", name, str(path)],
+                                capture_output=True, text=True, check=False, env=_pg_env(settings.database_url))
         if result.returncode != 0:
             console_error(f"pg_restore failed: {result.stderr.strip()}")
             raise typer.Exit(1)
