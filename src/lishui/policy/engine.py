@@ -1,0 +1,434 @@
+"""Evaluating a pack: one entity with a full explanation, or every entity at once (免申即享).
+
+The engine adds to the rule language what the policy says about every measure: scope (S1) and validity (S2),
+who may receive it, external rules, caps with what was already received, and the provincial part (S4).
+It takes facts as plain mappings (one entity) or columns (a batch), so the same code serves the database,
+the calculator and files given to the CLI. Both paths give the same answer for every entity (tested).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+
+from lishui.policy.lang import LangError, RationalColumn, Type, explain
+from lishui.policy.pack.model import Measure, Pack
+
+Status = Literal["eligible", "not_eligible", "out_of_scope", "not_covered", "not_beneficiary", "external_unset",
+                 "missing_facts", "error"]
+
+STATUS_ZH: dict[str, str] = {
+    "eligible": "符合条件",
+    "not_eligible": "不符合条件",
+    "out_of_scope": "不在本政策适用范围",
+    "not_covered": "不在政策有效期内",
+    "not_beneficiary": "不是该项政策的支持对象",
+    "external_unset": "金额由外部规定确定，尚未设定",
+    "missing_facts": "缺少所需数据",
+    "error": "计算出错",
+}
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def received_fact(measure_id: str, kind: str) -> str:
+    """Names of the engine's own facts: what an entity already received under a measure (from funds)."""
+    return f"received_{measure_id.lower()}_{kind}"
+
+
+def provincial_fact(measure_id: str) -> str:
+    """The provincial subsidy already granted for the same item (S4)."""
+    return f"provincial_{measure_id.lower()}"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Who is evaluated: their registry identity, and their facts for the period."""
+
+    id: int | str
+    name: str
+    kind: str
+    division_code: str
+    facts: Mapping[str, Any]
+
+
+@dataclass
+class MeasureResult:
+    measure_id: str
+    title: str
+    status: Status
+    amount: Decimal = ZERO
+    amount_before_caps: Decimal = ZERO
+    message: str = ""
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    caps: list[dict[str, Any]] = field(default_factory=list)
+    deductions: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+    trace: dict[str, Any] | None = None
+    clauses: list[str] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return self.status == "eligible"
+
+    @property
+    def failed_conditions(self) -> list[dict[str, Any]]:
+        return [c for c in self.conditions if not c["passed"]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "measure": self.measure_id, "title": self.title, "status": self.status,
+            "status_text": STATUS_ZH[self.status], "eligible": self.eligible, "amount": str(self.amount),
+            "amount_before_caps": str(self.amount_before_caps), "message": self.message,
+            "conditions": self.conditions, "caps": self.caps, "deductions": self.deductions,
+            "missing_facts": self.missing, "parameters": self.parameters, "clauses": self.clauses,
+            "trace": self.trace,
+        }
+
+
+def period_window(pack: Pack, year: int) -> tuple[dt.date, dt.date] | None:
+    """The part of calendar year ``year`` inside the pack's validity, or None (S2)."""
+    start = max(dt.date(year, 1, 1), pack.valid_from)
+    end = dt.date(year, 12, 31) if pack.valid_to is None else min(dt.date(year, 12, 31), pack.valid_to)
+    return (start, end) if start <= end else None
+
+
+def as_of(pack: Pack, year: int) -> dt.date:
+    """The date on which dated parameters are read for a yearly period: the last covered day."""
+    window = period_window(pack, year)
+    return window[1] if window else dt.date(year, 12, 31)
+
+
+def in_scope(pack: Pack, measure: Measure, division_code: str) -> bool:
+    return division_code in pack.jurisdictions or measure.all_counties
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _fact_money(facts: Mapping[str, Any], name: str) -> Decimal:
+    value = facts.get(name)
+    if value is None or value == "":
+        return ZERO
+    return _money(Decimal(str(value)))
+
+
+class Engine:
+    """Evaluates one pack. Build it once; it is cheap to call many times."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self.params = pack.params_runtime()
+
+    # ---------------------------------------------------------------- one entity
+
+    def evaluate(self, entity: Entity, year: int, measure_ids: Sequence[str] | None = None,
+                 trace: bool = True) -> list[MeasureResult]:
+        ids = list(measure_ids) if measure_ids else list(self.pack.measures)
+        return [self.evaluate_measure(self.pack.measures[m], entity, year, trace) for m in ids]
+
+    def _base(self, measure: Measure, status: Status, message: str) -> MeasureResult:
+        return MeasureResult(measure.id, measure.title, status, message=message, clauses=list(measure.clauses))
+
+    def precheck(self, measure: Measure, entity: Entity, year: int) -> MeasureResult | None:
+        """Validity, beneficiary, scope and external rules: answered before any formula is evaluated."""
+        pack = self.pack
+        if period_window(pack, year) is None:
+            until = pack.valid_to.isoformat() if pack.valid_to else "长期"
+            return self._base(measure, "not_covered",
+                              f"{year} 年不在《{pack.title}》有效期（{pack.valid_from.isoformat()} 至 {until}）内")
+        if measure.beneficiary_kinds and entity.kind not in measure.beneficiary_kinds:
+            return self._base(measure, "not_beneficiary", f"该项政策的支持对象是：{measure.beneficiary}")
+        if not in_scope(pack, measure, entity.division_code):
+            return self._base(measure, "out_of_scope",
+                              f"主体所在地不在本政策适用范围：应适用所在县（市、区）的政策。依据：{pack.scope_note}")
+        if measure.external is not None and pack.parameters[measure.external.param].unset:
+            return self._base(measure, "external_unset",
+                              f"金额按{measure.external.reference}确定，政策管理员尚未设定（参数 {measure.external.param}）")
+        missing = [f for f in measure.facts if entity.facts.get(f) is None]
+        if missing:
+            labels = [f"{pack.symbols.facts[f].label or f}（{f}）" for f in missing]
+            result = self._base(measure, "missing_facts", "缺少所需数据：" + "、".join(labels))
+            result.missing = missing
+            return result
+        return None
+
+    def evaluate_measure(self, measure: Measure, entity: Entity, year: int, trace: bool = True) -> MeasureResult:
+        early = self.precheck(measure, entity, year)
+        if early is not None:
+            return early
+        on = as_of(self.pack, year)
+        facts = dict(entity.facts)
+        result = self._base(measure, "not_eligible", "")
+        traces: list[dict[str, Any]] = []
+        try:
+            for cond in measure.conditions:
+                r = cond.expr.evaluate(facts, self.params, as_of=on, trace=trace)
+                result.conditions.append({"name": cond.name, "label": cond.label, "passed": bool(r.value),
+                                          "hint": cond.hint, "expr": cond.source_text})
+                if r.trace:
+                    traces.append(r.trace)
+            if all(c["passed"] for c in result.conditions):
+                r = measure.amount.evaluate(facts, self.params, as_of=on, trace=trace)
+                if r.trace:
+                    traces.append(r.trace)
+                raw = _money(r.value)
+                result.amount_before_caps = raw
+                amount = self.apply_caps(measure, facts, raw, result)
+                amount = self.apply_provincial(measure, facts, amount, result)
+                result.amount = amount
+                result.status = "eligible"
+                if amount == 0 and raw > 0:
+                    result.message = "已达到上限或已全额享受，本期可得金额为零"
+            else:
+                failed = result.failed_conditions
+                result.message = "未满足：" + "；".join(c["label"] for c in failed)
+        except LangError as exc:
+            result.status = "error"
+            result.message = str(exc)
+        if trace:
+            result.trace = _merge_traces(traces)
+            result.parameters = self.parameters_used(result.trace)
+        return result
+
+    def apply_caps(self, measure: Measure, facts: Mapping[str, Any], amount: Decimal,
+                   result: MeasureResult) -> Decimal:
+        for cap in measure.caps:
+            limit = _money(self.params[cap.param])
+            if cap.kind == "per_claim":
+                received = ZERO
+                remaining = limit
+            else:
+                kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap.kind]
+                received = _fact_money(facts, received_fact(measure.id, kind))
+                remaining = max(limit - received, ZERO)
+            applied = min(amount, remaining)
+            result.caps.append({"kind": cap.kind, "label": cap.label, "param": cap.param, "limit": str(limit),
+                                "received": str(received), "remaining": str(remaining), "before": str(amount),
+                                "after": str(applied), "binding": applied < amount,
+                                "clause": self.pack.parameters[cap.param].clause})
+            amount = applied
+        return amount
+
+    def apply_provincial(self, measure: Measure, facts: Mapping[str, Any], amount: Decimal,
+                         result: MeasureResult) -> Decimal:
+        if not measure.funding.includes_provincial:
+            return amount
+        granted = _fact_money(facts, provincial_fact(measure.id))
+        after = max(amount - granted, ZERO)
+        result.deductions.append({"kind": "provincial", "label": "扣除已获省级补助（含省级补助资金，不重复享受）",
+                                  "granted": str(granted), "before": str(amount), "after": str(after)})
+        return after
+
+    def parameters_used(self, trace: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        seen = set()
+        for p in trace.get("params", []):
+            name = p["name"]
+            if name in seen:
+                continue
+            seen.add(name)
+            meta = self.pack.parameters.get(name)
+            entry = dict(p)
+            if meta is not None:
+                entry.update({"clause": meta.clause, "unit": meta.unit, "source": meta.source,
+                              "label": meta.label})
+            out.append(entry)
+        return out
+
+    def explain(self, entity: Entity, result: MeasureResult) -> str:
+        """A readable Chinese explanation of one measure's result, clause by clause."""
+        pack = self.pack
+        lines = [f"【{result.measure_id} {result.title}】对象：{entity.name}",
+                 f"结论：{STATUS_ZH[result.status]}" + (f"，金额 {result.amount:,.2f} 元" if result.eligible else "")]
+        if result.message:
+            lines.append(f"说明：{result.message}")
+        for cid in result.clauses:
+            clause = pack.clauses.get(cid)
+            if clause is not None:
+                lines.append(f"政策依据 {cid}：{clause.text[:200]}{'…' if len(clause.text) > 200 else ''}")
+        if result.conditions:
+            lines.append("条件：")
+            lines += [f"  {'✓' if c['passed'] else '✗'} {c['label']}" for c in result.conditions]
+        if result.eligible or result.amount_before_caps:
+            lines.append(f"按公式计算的金额：{result.amount_before_caps:,.2f} 元")
+        for cap in result.caps:
+            lines.append(f"  上限「{cap['label']}」{Decimal(cap['limit']):,.2f} 元，已获 {Decimal(cap['received']):,.2f} 元，"
+                         f"剩余 {Decimal(cap['remaining']):,.2f} 元 → {Decimal(cap['after']):,.2f} 元"
+                         + ("（上限起作用）" if cap["binding"] else ""))
+        for d in result.deductions:
+            lines.append(f"  {d['label']}：{Decimal(d['granted']):,.2f} 元 → {Decimal(d['after']):,.2f} 元")
+        if result.parameters:
+            lines.append("所用参数：")
+            for p in result.parameters:
+                when = f"，自 {p['effective_from']} 起生效" if p.get("effective_from") else ""
+                clause = f"，依据 {p['clause']}" if p.get("clause") else (f"，来源 {p['source']}" if p.get("source") else "")
+                lines.append(f"  · {p.get('label') or p['name']}（{p['name']}）{when}{clause}")
+        if result.trace:
+            lines.append("计算过程：")
+            lines += ["  " + line for line in explain(result.trace).splitlines()]
+        return "\n".join(lines)
+
+    # ---------------------------------------------------------------- every entity at once
+
+    def evaluate_batch(self, entities: EntityColumns, year: int, measure_ids: Sequence[str] | None = None
+                       ) -> dict[str, BatchResult]:
+        """All entities × measures, vectorised. Per-entity answers equal ``evaluate`` (without traces)."""
+        ids = list(measure_ids) if measure_ids else list(self.pack.measures)
+        return {m: self.batch_measure(self.pack.measures[m], entities, year) for m in ids}
+
+    def batch_measure(self, measure: Measure, ent: EntityColumns, year: int) -> BatchResult:
+        n = ent.size
+        status = np.full(n, "not_eligible", dtype=object)
+        amount = np.zeros(n, dtype=np.int64)
+        before = np.zeros(n, dtype=np.int64)
+        failed_count = np.zeros(n, dtype=np.int64)
+        failed_first = np.full(n, -1, dtype=np.int64)
+        out = BatchResult(measure.id, status, amount, before, failed_count, failed_first)
+        if period_window(self.pack, year) is None:
+            status[:] = "not_covered"
+            return out
+        active = np.ones(n, dtype=bool)
+        if measure.beneficiary_kinds:
+            ok = np.isin(ent.kinds, list(measure.beneficiary_kinds))
+            status[active & ~ok] = "not_beneficiary"
+            active &= ok
+        if not measure.all_counties:
+            ok = np.isin(ent.divisions, list(self.pack.jurisdictions))
+            status[active & ~ok] = "out_of_scope"
+            active &= ok
+        if measure.external is not None and self.pack.parameters[measure.external.param].unset:
+            status[active] = "external_unset"
+            return out
+        for f in measure.facts:
+            present = ent.present.get(f)
+            ok = present if present is not None else np.zeros(n, dtype=bool)
+            status[active & ~ok] = "missing_facts"
+            active &= ok
+        if not active.any():
+            return out
+        on = as_of(self.pack, year)
+        columns = ent.columns
+        passed_all = active.copy()
+        for i, cond in enumerate(measure.conditions):
+            col = cond.expr.evaluate_vectorised(columns, self.params, as_of=on, size=n)
+            passed = col.values.astype(bool)
+            if col.errors is not None:
+                status[active & col.errors] = "error"
+                active &= ~col.errors
+                passed_all &= ~col.errors
+            failed = active & ~passed
+            failed_first[failed & (failed_first < 0)] = i
+            failed_count[failed] += 1
+            passed_all &= passed
+        passed_all &= active
+        col = measure.amount.evaluate_vectorised(columns, self.params, as_of=on, size=n)
+        if col.errors is not None:
+            status[passed_all & col.errors] = "error"
+            passed_all &= ~col.errors
+        raw = np.where(passed_all, col.values.astype(np.int64), 0)
+        before[:] = raw
+        value = raw.copy()
+        for cap in measure.caps:
+            limit = int(_money(self.params[cap.param]) * 100)
+            if cap.kind == "per_claim":
+                remaining = np.full(n, limit, dtype=np.int64)
+            else:
+                kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap.kind]
+                received = ent.money_column(received_fact(measure.id, kind))
+                remaining = np.maximum(limit - received, 0)
+            value = np.minimum(value, remaining)
+        if measure.funding.includes_provincial:
+            value = np.maximum(value - ent.money_column(provincial_fact(measure.id)), 0)
+        amount[:] = np.where(passed_all, value, 0)
+        status[passed_all] = "eligible"
+        return out
+
+
+@dataclass
+class BatchResult:
+    measure_id: str
+    status: np.ndarray  # object array of Status
+    amount_fen: np.ndarray  # int64, after caps and deductions
+    before_caps_fen: np.ndarray
+    failed_count: np.ndarray  # how many conditions failed (for 差一点: exactly one)
+    failed_first: np.ndarray  # index of the first failed condition, -1 if none
+
+    def eligible(self) -> np.ndarray:
+        return self.status == "eligible"
+
+    def near_miss(self) -> np.ndarray:
+        """Entities in scope that miss by exactly one condition (差一点)."""
+        return (self.status == "not_eligible") & (self.failed_count == 1)
+
+
+class EntityColumns:
+    """Facts of N entities as typed columns (money in integer fen), with which entities have each fact."""
+
+    def __init__(self, pack: Pack, entities: Sequence[Entity]) -> None:
+        self.pack = pack
+        self.size = len(entities)
+        self.ids = [e.id for e in entities]
+        self.names = [e.name for e in entities]
+        self.kinds = np.array([e.kind for e in entities], dtype=object)
+        self.divisions = np.array([e.division_code for e in entities], dtype=object)
+        self.columns: dict[str, Any] = {}
+        self.present: dict[str, np.ndarray] = {}
+        self._money: dict[str, np.ndarray] = {}
+        for name, decl in pack.symbols.facts.items():
+            values = [e.facts.get(name) for e in entities]
+            present = np.array([v is not None and v != "" for v in values], dtype=bool)
+            self.present[name] = present
+            self.columns[name] = _column(values, decl.type)
+        self._entities = entities
+
+    def money_column(self, name: str) -> np.ndarray:
+        if name not in self._money:
+            self._money[name] = np.array(
+                [int(_fact_money(e.facts, name) * 100) for e in self._entities], dtype=np.int64)
+        return self._money[name]
+
+
+def _column(values: list[Any], type_: Type) -> Any:
+    if type_ is Type.BOOL:
+        return np.array([bool(v) if v is not None else False for v in values], dtype=bool)
+    if type_ is Type.DATE:
+        return np.array([v if v is not None else dt.date(1970, 1, 1) for v in values], dtype="datetime64[D]")
+    if type_ is Type.MONEY:
+        return np.array([int(_money(Decimal(str(v))) * 100) if v is not None and v != "" else 0 for v in values],
+                        dtype=np.int64)
+    if type_ is Type.INTEGER:
+        return np.array([int(v) if v is not None and v != "" else 0 for v in values], dtype=np.int64)
+    fractions = [Fraction(Decimal(str(v))) if v is not None and v != "" else Fraction(0) for v in values]
+    den = 1
+    for f in fractions:
+        den = den * f.denominator // np.gcd(den, f.denominator)
+    return RationalColumn(np.array([f.numerator * (den // f.denominator) for f in fractions], dtype=np.int64), den)
+
+
+def _merge_traces(traces: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not traces:
+        return None
+    merged: dict[str, Any] = {"targets": [], "facts": [], "params": [], "formulas": [], "steps": []}
+    seen: dict[str, set[str]] = {"facts": set(), "params": set(), "formulas": set()}
+    step = 0
+    for t in traces:
+        merged["targets"] += t.get("targets", [])
+        for key in ("facts", "params", "formulas"):
+            for item in t.get(key, []):
+                ident = str(item.get("name")) + str(item.get("year", "")) + str(item.get("on", ""))
+                if ident not in seen[key]:
+                    seen[key].add(ident)
+                    merged[key].append(item)
+        for s in t.get("steps", []):
+            step += 1
+            merged["steps"].append({**s, "step": step})
+    return merged
