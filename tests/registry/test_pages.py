@@ -324,6 +324,7 @@ def test_add_a_tenant_on_the_park_page(officer, factory, db, city, operator):
     with db.unit_of_work() as session:
         uscc = session.get(service.Organisation, tenant).uscc
     token = csrf(officer, f"/registry/parks/{park_id}")
+    assert f'action="/registry/parks/{park_id}/tenancies#add-tenant"' in officer.get(f"/registry/parks/{park_id}").text
     bad = officer.post(f"/registry/parks/{park_id}/tenancies", data={
         "csrf_token": token, "org_uscc": "91330100716105852F", "move_in_date": "", "leased_area_m2": "0"})
     assert bad.status_code == 422
@@ -348,10 +349,14 @@ def test_add_a_tenant_on_the_park_page(officer, factory, db, city, operator):
 def test_person_form_validates_and_never_echoes_the_id_number(officer):
     token = csrf(officer, "/registry/people/new")
     resp = officer.post("/registry/people/new", data={"csrf_token": token, "name": "页面学员",
-                                                       "id_number": "36042619910102009X", "division_code": "331122"})
+                                                       "id_number": "36042619910102009X", "division_code": "",
+                                                       "phone": "call me"})
     assert resp.status_code == 422
     doc = parse(resp.text)
+    # Every problem at once, the ID number's with the others.
     assert field_error(doc, "id_number") == "居民身份证号码校验位错误：应为“3”，实际为“X”"
+    assert field_error(doc, "division_code") == "请选择所属县（区）"
+    assert field_error(doc, "phone") == "只能包含数字、空格和 + - ( )"
     assert "36042619910102009X" not in resp.text
     assert doc.by_id("f-name").attrs["value"] == "页面学员"
     ok = officer.post("/registry/people/new", data={"csrf_token": token, "name": "页面学员",

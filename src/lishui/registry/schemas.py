@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lishui.core.ids import InvalidIdentifier, validate_uscc
+from lishui.core.ids import InvalidIdentifier, validate_resident_id, validate_uscc
 from lishui.registry.vocab import ORG_KINDS, ORG_TAGS
 
 
@@ -124,17 +124,24 @@ def _blank_to_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+def _division_chosen(value: str) -> str:
+    if not value:
+        raise ValueError("请选择所属县（区）")
+    return value
+
+
 class ParkCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str = Field(min_length=2, max_length=200, title="园区名称")
     operator_org_id: int = Field(title="运营方", description="Id of an organisation of kind park_operator")
-    division_code: str = Field(min_length=1, max_length=12, title="所属县（区）")
+    division_code: str = Field(max_length=12, title="所属县（区）")
     total_area_m2: Decimal = Field(gt=0, max_digits=12, decimal_places=2, title="总面积（平方米）")
     address: str = Field(default="", max_length=300, title="地址")
     opened_on: date | None = Field(default=None, title="开园日期")
 
     _opened = field_validator("opened_on", mode="before")(_blank_to_none)
+    _division = field_validator("division_code")(_division_chosen)
 
 
 class TenancyCreate(BaseModel):
@@ -154,13 +161,25 @@ class PersonCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str = Field(min_length=2, max_length=50, title="姓名")
-    id_number: str = Field(min_length=1, max_length=40, title="居民身份证号码")
-    division_code: str = Field(min_length=1, max_length=12, title="所属县（区）")
+    id_number: str = Field(max_length=40, title="居民身份证号码")
+    division_code: str = Field(max_length=12, title="所属县（区）")
     org_id: int | None = Field(default=None, title="所属机构")
     org_uscc: str | None = Field(default=None, max_length=18, title="所属机构统一社会信用代码")
     phone: str = Field(default="", max_length=30, pattern=r"^[0-9+\-() ]*$", title="联系电话")
 
     _blank = field_validator("org_id", "org_uscc", mode="before")(_blank_to_none)
+    _division = field_validator("division_code")(_division_chosen)
+
+    @field_validator("id_number")
+    @classmethod
+    def _resident_id(cls, value: str) -> str:
+        """Checked here too, so a form shows this error together with the others."""
+        if not value:
+            raise ValueError("请填写居民身份证号码")
+        try:
+            return validate_resident_id(value)
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from None
 
 
 class TenancyRead(BaseModel):
