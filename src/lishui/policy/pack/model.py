@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from lishui.policy.lang import CompiledExpression, ParamShape, Program, SymbolTable, Type
 
-Recurrence = Literal["one_time", "yearly", "per_asset"]
+# per_claim: each claim on its own (a loan, a fair, a purchase), within the caps.
+Recurrence = Literal["one_time", "yearly", "per_asset", "per_claim"]
 CapKind = Literal["per_claim", "per_year", "lifetime", "per_asset"]
 BudgetLine = Literal["general", "rural", "none"]
 
@@ -30,6 +31,7 @@ class Clause:
 class ParameterVersion:
     effective_from: dt.date | None  # None: a value without dates (VALUE or SCHEDULE shape)
     value: Any  # Decimal / int / bool / date, or a tuple for a schedule
+    source: str = ""  # where this value comes from, when it differs per version (PBoC benchmark vs LPR)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,27 @@ class Parameter:
     alternatives: tuple[tuple[Any, str], ...] = ()
     # External measures: the officer fills this in; until then evaluation says "set by external rule".
     unset: bool = False
+    # A value the text does not give (M06 operating award, the fiscal split): shown to officers as a warning.
+    flag: str = ""
+    file: str = ""  # where it is declared (pack-relative path) and on which line
+    line: int = 0
+
+    @property
+    def is_reading(self) -> bool:
+        """An ambiguous reading of the text made explicit (MEASURES.md "default reading")."""
+        return bool(self.reading)
+
+    def value_on(self, on: dt.date | None = None) -> Any:
+        """The value in force on ``on`` (DATED), else the value; None when unset or not yet in force."""
+        if self.unset or not self.versions:
+            return None
+        if self.shape is ParamShape.DATED:
+            found = None
+            for v in self.versions:
+                if on is None or (v.effective_from is not None and v.effective_from <= on):
+                    found = v.value
+            return found
+        return self.versions[-1].value
 
     def runtime_value(self) -> Any:
         """The value as the rule language takes it (Schedule, Dated or plain)."""
@@ -58,6 +81,23 @@ class Parameter:
         if self.shape is ParamShape.DATED:
             return Dated([(v.effective_from, v.value) for v in self.versions if v.effective_from is not None])
         return self.versions[-1].value
+
+
+@dataclass(frozen=True)
+class FactInfo:
+    """A fact a measure may use, and which domain provides it (DESIGN.md: each domain's ``facts.py``)."""
+
+    name: str
+    type: Type
+    label: str
+    unit: str = ""
+    # registry | stats | stations | logistics | credit | talent | marketplace | regulation | funds | period
+    domain: str = ""
+    description: str = ""
+    # Used when the provider has no record (e.g. nothing received yet under a measure: 0 元); None: required.
+    default: Any = None
+    file: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +117,16 @@ class Cap:
     label: str
     # For per-asset caps: the fact naming the asset (park, station, warehouse, software...).
     asset_fact: str = ""
+    # When an ambiguous reading chooses the kind (M03: cumulative or per year): that Bool parameter, and the
+    # kind for each of its values. ``kind`` is the one chosen by the pack's value of that parameter.
+    reading: str = ""
+    reading_kinds: tuple[tuple[bool, str], ...] = ()
+
+    def kind_for(self, params: dict[str, Any]) -> str:
+        """The cap's kind under the given parameter values (a reading switched for one evaluation)."""
+        if self.reading and self.reading in params:
+            return dict(self.reading_kinds).get(bool(params[self.reading]), self.kind)
+        return self.kind
 
 
 @dataclass(frozen=True)
@@ -84,12 +134,14 @@ class Funding:
     bearer: Literal["city", "shared"] = "shared"  # S3: city finance alone, or shared per the fiscal split
     includes_provincial: bool = False  # S4: the amount includes any provincial subsidy for the same item
     not_duplicated_group: str = ""  # measures in one group are not paid twice for the same item
+    note: str = ""  # plain words: who pays, per S3/S4
 
 
 @dataclass(frozen=True)
 class External:
     reference: str  # the other document, e.g. "丽财行〔2014〕303号"
     param: str  # the parameter an officer fills in (unset until then)
+    note: str = ""  # what the other document decides, in plain words
 
 
 @dataclass(frozen=True)
@@ -111,6 +163,17 @@ class Measure:
     # S1: exceptions whose beneficiaries in every county are in scope of the city pack.
     all_counties: bool = False
     summary: str = ""  # what they get, in plain words (policy lookup)
+    # ``facts`` are those needed under the pack's current parameter values (a reading switched off does not
+    # ask for its facts); ``all_facts`` every fact the measure's text mentions, whatever the readings.
+    all_facts: tuple[str, ...] = ()
+    # recurrence "per_asset": the fact identifying the park, center, warehouse or software claimed for.
+    asset_fact: str = ""
+    params: tuple[str, ...] = ()  # parameters its conditions, amount and caps use
+    formulas: tuple[str, ...] = ()  # named formulas defined with the measure
+    amount_text: str = ""
+    notes: str = ""  # readings and choices made in encoding it, for policy officers
+    file: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,12 +185,44 @@ class Target:
     value: Any = None
     unit: str = ""
     year: int = 2018
+    label: str = ""
+    comparison: str = ">="  # ">=" at least, ">" more than (突破), "==" done (a yes/no target)
+    maximum: Any = None  # a range "3~4家": value 3, maximum 4
+    parts: tuple[Target, ...] = ()  # T1, T5, T6, T7 have several indicators
+    by_county: dict[str, Any] = field(default_factory=dict)  # county breakdown, None until assigned
 
 
 @dataclass(frozen=True)
 class Facilitation:
     clause: str
     text: str
+    title: str = ""
+    responsible: tuple[str, ...] = ()
+    related_measures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BudgetLineInfo:
+    """S5: a yearly fund, not an amount per entity. Measures name it in ``Measure.budget_line``."""
+
+    id: str  # "general" | "rural" | "total"
+    label: str
+    amount_param: str  # Money parameter: the yearly amount
+    clause: str
+    part_of: str = ""  # "rural" is part of "total"
+    managed_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GovernmentItem:
+    """G1-G4: what the government itself buys or funds from a budget line (no award to an entity)."""
+
+    id: str
+    clause: str
+    title: str
+    text: str
+    budget_line: str = "general"
+    responsible: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +247,24 @@ class Pack:
     derives_from: str = ""  # a county pack names the city pack it refers to
     effective_from: dt.date | None = None  # for amendments: when this version takes over
     source_files: tuple[str, ...] = ()
+    facts: dict[str, FactInfo] = field(default_factory=dict)
+    # S3: jurisdiction code -> the Decimal parameter holding the city's share of an award there.
+    fiscal_split: dict[str, str] = field(default_factory=dict)
+    jurisdiction_names: dict[str, str] = field(default_factory=dict)
+    government_items: tuple[GovernmentItem, ...] = ()  # G1-G4
+    dropped_measures: tuple[str, ...] = ()  # a derived pack: measures of the parent it does not keep
+    path: str = ""  # the pack's folder
 
     def params_runtime(self) -> dict[str, Any]:
         return {name: p.runtime_value() for name, p in self.parameters.items() if not p.unset}
+
+    def readings(self) -> list[Parameter]:
+        """The ambiguous readings made explicit, each a parameter with its default and alternatives."""
+        return [p for p in self.parameters.values() if p.is_reading]
+
+    def fact_defaults(self) -> dict[str, Any]:
+        """Values to assume when a provider has no record (0 元 received so far, no provincial grant...)."""
+        return {name: f.default for name, f in self.facts.items() if f.default is not None}
+
+    def measures_citing(self, clause_id: str) -> list[Measure]:
+        return [m for m in self.measures.values() if clause_id in m.clauses]
