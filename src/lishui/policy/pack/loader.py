@@ -465,7 +465,7 @@ class Builder:
         what = "pack.yaml "
         self.keys(entry, what, ["id", "version", "title", "issuer", "document_date", "valid_from", "scope"],
                   ["valid_to", "effective_from", "derives_from", "drop_measures", "budget_lines", "fiscal_split",
-                   "validity", "description"])
+                   "validity", "description", "money_rule"])
         own = self.raw.own_meta
         if own is not None and self.raw.parent_label:
             for key in ("id", "version", "title", "issuer", "document_date", "valid_from"):
@@ -491,6 +491,9 @@ class Builder:
         # S1 scope
         meta["jurisdictions"] = {}
         meta["scope_note"] = ""
+        meta["scope_exceptions"] = ""
+        meta["validity_note"] = ""
+        meta["money_rule"] = self.text(entry, "money_rule", what, required=False)
         scope = entry.get("scope")
         if scope is not None:
             reader = self.reader(scope)
@@ -520,6 +523,7 @@ class Builder:
             if sub is not None:
                 self.keys(sub, "有效期 validity ", [], ["clause", "note"])
                 self.cite(sub.get("clause"), "有效期的依据条款")
+                meta["validity_note"] = self.text(sub, "note", "有效期 validity ", required=False)
         return meta
 
     def build_clauses(self) -> None:
@@ -1273,7 +1277,8 @@ class Builder:
             derives_from=meta["derives_from"], effective_from=meta["effective_from"],
             source_files=tuple(self.raw.files), facts=self.facts, fiscal_split=fiscal,
             jurisdiction_names=jurisdictions, government_items=government,
-            dropped_measures=meta["drop_measures"], path=str(self.raw.root),
+            dropped_measures=meta["drop_measures"], path=str(self.raw.root), money_rule=meta["money_rule"],
+            validity_note=meta["validity_note"], scope_exceptions=meta["scope_exceptions"],
         )
 
     def _check_clause_refs(self) -> None:

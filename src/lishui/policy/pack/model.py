@@ -254,6 +254,9 @@ class Pack:
     government_items: tuple[GovernmentItem, ...] = ()  # G1-G4
     dropped_measures: tuple[str, ...] = ()  # a derived pack: measures of the parent it does not keep
     path: str = ""  # the pack's folder
+    money_rule: str = ""  # S6: how amounts are rounded (the rule language rounds money half-up to the fen, once)
+    validity_note: str = ""  # S2 in plain words
+    scope_exceptions: str = ""  # S1: the measures that reach every county, in plain words
 
     def params_runtime(self) -> dict[str, Any]:
         return {name: p.runtime_value() for name, p in self.parameters.items() if not p.unset}
