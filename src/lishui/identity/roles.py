@@ -19,6 +19,11 @@ REGISTRY_WRITE = {
     "registry:person:write",
 }
 
+# Policy engine: read packs and explanations; evaluate what one may see; run batches; record facts.
+POLICY_READ = {"policy:pack:read", "policy:evaluate", "policy:fact:read", "policy:batch:read"}
+POLICY_OFFICER = POLICY_READ | {"policy:batch:run", "policy:fact:write"}
+POLICY_ORG = {"policy:pack:read", "policy:evaluate", "policy:fact:read"}
+
 
 @dataclass(frozen=True)
 class Role:
@@ -37,7 +42,7 @@ def _role(code: str, label: str, label_en: str, scope: ScopeKind, perms: set[str
     return Role(code, label, label_en, scope, frozenset(perms), org_kinds=frozenset(kinds), **kw)  # type: ignore[arg-type]
 
 
-ORG_SELF = {"registry:org:read", "registry:park:read", "registry:person:read", "registry:division:read",
+ORG_SELF = {*POLICY_ORG, "registry:org:read", "registry:park:read", "registry:person:read", "registry:division:read",
             "registry:org:self_update"}
 
 ROLES: dict[str, Role] = {
@@ -57,17 +62,18 @@ ROLES: dict[str, Role] = {
               {"audit:record:read", "audit:record:verify", "registry:division:read"},
               mfa_required=True, org_kinds={"government"}),
         _role("city_officer", "市级业务人员", "City officer", "city",
-              REGISTRY_READ | REGISTRY_WRITE | {"registry:person:unmask", "registry:org:unmask"},
+              REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER
+              | {"policy:pack:publish", "registry:person:unmask", "registry:org:unmask"},
               org_kinds={"government"}),
         _role("county_officer", "县（区）业务人员", "County/zone officer", "division",
-              REGISTRY_READ | REGISTRY_WRITE, org_kinds={"government"}),
-        _role("reviewer", "审核人员", "Reviewer", "division", REGISTRY_READ, org_kinds={"government"}),
-        _role("approver", "审批人员", "Approver", "division", REGISTRY_READ, mfa_required=True,
+              REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER, org_kinds={"government"}),
+        _role("reviewer", "审核人员", "Reviewer", "division", REGISTRY_READ | POLICY_READ, org_kinds={"government"}),
+        _role("approver", "审批人员", "Approver", "division", REGISTRY_READ | POLICY_READ, mfa_required=True,
               org_kinds={"government"}),
         _role("finance_officer", "财务人员", "Finance officer", "city",
-              REGISTRY_READ | {"registry:org:unmask"}, mfa_required=True, org_kinds={"government"}),
+              REGISTRY_READ | POLICY_READ | {"registry:org:unmask"}, mfa_required=True, org_kinds={"government"}),
         _role("auditor", "审计人员（只读）", "Auditor (read-only)", "city",
-              REGISTRY_READ | {"audit:record:read"}, org_kinds={"government"}),
+              REGISTRY_READ | POLICY_READ | {"audit:record:read"}, org_kinds={"government"}),
         _role("enterprise_user", "企业用户", "Enterprise user", "org", ORG_SELF, org_kinds={"enterprise"}),
         _role("park_operator_user", "园区运营方用户", "Park operator user", "org", ORG_SELF,
               org_kinds={"park_operator"}),
