@@ -1,0 +1,206 @@
+"""Policy business logic over the database: packs in force, evaluating organisations, batch runs (免申即享),
+facts and the calculator. Views, routes and the CLI call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lishui.core import audit, clock
+from lishui.core.actor import Actor
+from lishui.core.errors import DomainError, Forbidden, NotFound
+from lishui.policy import facts as fact_store
+from lishui.policy.engine import Engine, Entity, EntityColumns, MeasureResult, period_window
+from lishui.policy.models import BatchCandidate, BatchRun
+from lishui.policy.pack.model import Pack
+from lishui.registry import CITY_CODE, Organisation, get_organisation, scope_orgs
+
+
+_PACKS: dict[str, Pack] = {}
+
+
+def packs() -> dict[str, Pack]:
+    """The packs shipped with the platform, loaded and checked once per process, keyed ``id@version``."""
+    if not _PACKS:
+        from lishui.policy.pack.loader import builtin_pack_dirs, load_pack
+
+        for folder in builtin_pack_dirs().values():
+            pack = load_pack(folder)
+            _PACKS[pack_key(pack)] = pack
+    return dict(_PACKS)
+
+
+def get_pack(pack_key: str) -> Pack:
+    pack = packs().get(pack_key)
+    if pack is None:
+        raise NotFound(f"政策包“{pack_key}”不存在")
+    return pack
+
+
+def pack_key(pack: Pack) -> str:
+    return f"{pack.id}@{pack.version}"
+
+
+def pack_in_force(year: int, division_code: str | None = None) -> Pack:
+    """The pack version in force for the period: a county's own pack for its entities, else the city pack;
+    among versions of one pack the latest whose effective date is on or before the period's end."""
+    candidates = []
+    for pack in packs().values():
+        if period_window(pack, year) is None:
+            continue
+        effective = pack.effective_from or pack.valid_from
+        if effective > dt.date(year, 12, 31):
+            continue
+        local = bool(pack.derives_from) and division_code is not None and division_code in pack.jurisdictions
+        city = not pack.derives_from
+        if local or city:
+            candidates.append((local, effective, pack))
+    if not candidates:
+        raise NotFound(f"没有在 {year} 年有效的政策包")
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    return candidates[-1][2]
+
+
+def _engine(pack: Pack) -> Engine:
+    cache = _ENGINES.get(pack_key(pack))
+    if cache is None:
+        cache = _ENGINES[pack_key(pack)] = Engine(pack)
+    return cache
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def entity_for(session: Session, pack: Pack, org: Organisation, year: int) -> Entity:
+    facts = fact_store.gather(session, pack.symbols, [org.id], year)[org.id]
+    return Entity(org.id, org.name, org.kind, org.division_code, facts)
+
+
+def evaluate_org(session: Session, actor: Actor, org_id: int, year: int, *, pack: Pack | None = None,
+                 measure_id: str | None = None) -> tuple[Pack, Entity, list[MeasureResult]]:
+    org = get_organisation(session, actor, org_id)
+    pack = pack or pack_in_force(year, org.division_code)
+    if measure_id is not None and measure_id not in pack.measures:
+        raise NotFound(f"政策包中没有措施 {measure_id}")
+    entity = entity_for(session, pack, org, year)
+    results = _engine(pack).evaluate(entity, year, [measure_id] if measure_id else None)
+    return pack, entity, results
+
+
+def explain(pack: Pack, entity: Entity, result: MeasureResult) -> str:
+    return _engine(pack).explain(entity, result)
+
+
+# ---------------------------------------------------------------- batch (免申即享)
+
+@dataclass
+class BatchSummary:
+    run: BatchRun
+    by_measure: dict[str, dict[str, Any]]
+
+
+def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun:
+    """Evaluate every organisation the actor may see against every measure; store candidates and near misses."""
+    if not actor.can("policy:batch:run"):
+        raise Forbidden()
+    run = BatchRun(pack_id=pack.id, pack_version=pack.version, year=year, started_by=actor.username)
+    session.add(run)
+    session.flush()
+    rows = session.execute(scope_orgs(select(Organisation.id, Organisation.name, Organisation.kind,
+                                             Organisation.division_code), actor).order_by(Organisation.id)).all()
+    org_ids = [r.id for r in rows]
+    known = fact_store.gather(session, pack.symbols, org_ids, year)
+    entities = [Entity(r.id, r.name, r.kind, r.division_code, known.get(r.id, {})) for r in rows]
+    engine = _engine(pack)
+    results = engine.evaluate_batch(EntityColumns(pack, entities), year)
+    summary: dict[str, dict[str, Any]] = {}
+    candidates = []
+    total = 0
+    near = 0
+    for measure_id, batch in results.items():
+        measure = pack.measures[measure_id]
+        eligible = np.flatnonzero(batch.eligible())
+        misses = np.flatnonzero(batch.near_miss())
+        amount = int(batch.amount_fen[eligible].sum()) if len(eligible) else 0
+        total += amount
+        near += len(misses)
+        statuses = {str(k): int(v) for k, v in zip(*np.unique(batch.status, return_counts=True), strict=True)}
+        summary[measure_id] = {"title": measure.title, "budget_line": measure.budget_line, "eligible": len(eligible),
+                               "amount_fen": amount, "near_miss": len(misses), "statuses": statuses}
+        for i in eligible:
+            candidates.append({"run_id": run.id, "org_id": entities[i].id, "measure_id": measure_id,
+                               "kind": "eligible", "amount_fen": int(batch.amount_fen[i]), "missing_condition": ""})
+        for i in misses:
+            cond = measure.conditions[int(batch.failed_first[i])]
+            candidates.append({"run_id": run.id, "org_id": entities[i].id, "measure_id": measure_id,
+                               "kind": "near_miss", "amount_fen": 0,
+                               "missing_condition": (cond.hint or cond.label)[:300]})
+    if candidates:
+        session.execute(BatchCandidate.__table__.insert(), candidates)
+    by_line: dict[str, int] = {}
+    for s in summary.values():
+        by_line[s["budget_line"]] = by_line.get(s["budget_line"], 0) + s["amount_fen"]
+    run.entities = len(entities)
+    run.candidates = sum(1 for c in candidates if c["kind"] == "eligible")
+    run.near_misses = near
+    run.total_fen = total
+    run.summary = json.dumps({"measures": summary, "budget_lines": by_line}, ensure_ascii=False)
+    run.status = "done"
+    run.finished_at = clock.now()
+    audit.record(session, actor, "policy.batch.run", object_type="batch_run", object_id=run.id,
+                 detail={"pack": pack_key(pack), "year": year, "entities": run.entities,
+                         "candidates": run.candidates, "total_fen": total})
+    return run
+
+
+def get_run(session: Session, actor: Actor, run_id: int) -> BatchRun:
+    run = session.get(BatchRun, run_id)
+    if run is None or not actor.can("policy:batch:read"):
+        raise NotFound("批量测算不存在")
+    return run
+
+
+def list_runs(session: Session) -> list[BatchRun]:
+    return list(session.scalars(select(BatchRun).order_by(BatchRun.id.desc()).limit(50)))
+
+
+def run_candidates(session: Session, actor: Actor, run: BatchRun, kind: str = "eligible",
+                   measure_id: str = "", limit: int | None = 500) -> list[tuple[BatchCandidate, Organisation]]:
+    stmt = (scope_orgs(select(BatchCandidate, Organisation).join(Organisation,
+                                                                  Organisation.id == BatchCandidate.org_id), actor)
+            .where(BatchCandidate.run_id == run.id, BatchCandidate.kind == kind)
+            .order_by(BatchCandidate.measure_id, BatchCandidate.amount_fen.desc(), BatchCandidate.id))
+    if measure_id:
+        stmt = stmt.where(BatchCandidate.measure_id == measure_id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [(c, o) for c, o in session.execute(stmt).tuples()]
+
+
+def run_summary(run: BatchRun) -> dict[str, Any]:
+    return json.loads(run.summary) if run.summary else {"measures": {}, "budget_lines": {}}
+
+
+# ---------------------------------------------------------------- calculator
+
+def calculate(pack: Pack, answers: Mapping[str, Any], *, kind: str, division_code: str, year: int,
+              name: str = "（试算）") -> tuple[Entity, list[MeasureResult]]:
+    """Evaluate a questionnaire's answers without touching the database (the public calculator)."""
+    entity = Entity("calculator", name, kind, division_code or CITY_CODE, dict(answers))
+    return entity, _engine(pack).evaluate(entity, year)
+
+
+def decimal_yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+class PolicyError(DomainError):
+    pass
