@@ -63,7 +63,7 @@ from .model import (
     Target,
 )
 from .problems import Collector, PackErrors
-from .yamlsrc import LOADER, Entry, Field, Reader, YamlFile, expression_source, pos, read_yaml
+from .yamlsrc import LOADER, Entry, Field, Reader, YamlFile, expression_source, is_null, pos, read_yaml
 
 PACK_FILE = "pack.yaml"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "packs"
@@ -247,7 +247,10 @@ def _merge_entries(parent: dict[str, Entry], child: dict[str, Entry]) -> dict[st
     for name, e in child.items():
         if name in merged:
             base = merged[name]
-            merged[name] = Entry(name, e.file, e.node, {**base.fields, **e.fields})
+            fields = {**base.fields, **e.fields}
+            # "key: ~" in the county pack drops the parent's value (a flag no longer needed, say)
+            fields = {k: f for k, f in fields.items() if not (k in e.fields and is_null(f.node))}
+            merged[name] = Entry(name, e.file, e.node, fields)
         else:
             merged[name] = Entry(e.name, e.file, e.node, dict(e.fields))
     return merged
@@ -270,7 +273,8 @@ def merge_raw(parent: RawPack, child: RawPack, out: Collector) -> RawPack:
     merged.params = _merge_entries(parent.params, child.params)
     merged.formulas = {**parent.formulas, **child.formulas}
     merged.measures = _merge_entries(parent.measures, child.measures)
-    merged.lists = {**parent.lists, **child.lists}
+    # The city's 2018 targets and its own spending (G1-G4) are not the county's; facilitation is inherited.
+    merged.lists = {**{k: v for k, v in parent.lists.items() if k == "facilitation.yaml"}, **child.lists}
     merged.files = parent.files + child.files
     # A county pack's measures apply in its own jurisdictions only, unless it says otherwise.
     for mid, entry in merged.measures.items():
@@ -1288,12 +1292,16 @@ class Builder:
                              f"引用了不存在的条款 {cid}：请在 clauses.yaml 中登记该条款及其原文。"
                              + did_you_mean(cid, self.clauses))
 
+    def _own(self, file: str) -> bool:
+        """Declared in this pack's own folder (a county pack does not answer for what it inherits)."""
+        return file.startswith(f"{self.raw.label}/")
+
     def _check_unused(self) -> None:
         for name, fact in self.facts.items():
-            if name not in self.used_facts and fact.domain != "period":
+            if name not in self.used_facts and fact.domain != "period" and self._own(fact.file):
                 self.out.warning(fact.file, fact.line, None, "unused_fact", f"事实 {name} 已声明，但没有措施使用它")
         for name, param in self.params.items():
-            if name not in self.used_params and not param.is_reading:
+            if name not in self.used_params and not param.is_reading and self._own(param.file):
                 self.out.warning(param.file, param.line, None, "unused_param", f"参数 {name} 已声明，但没有措施使用它")
 
 

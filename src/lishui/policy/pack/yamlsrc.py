@@ -56,7 +56,13 @@ class Entry:
     fields: dict[str, Field] = field(default_factory=dict)
 
     def get(self, key: str) -> Field | None:
-        return self.fields.get(key)
+        """The field, or None when absent or written as null (``~``: "none", or in a county pack "drop it")."""
+        f = self.fields.get(key)
+        return None if f is None or is_null(f.node) else f
+
+
+def is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
 
 
 def pos(node: yaml.Node) -> tuple[int, int]:
