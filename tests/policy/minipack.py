@@ -89,7 +89,8 @@ MEASURES = {
 PACK = Pack(
     id="mini", version="1", title="测试政策", issuer="测试", document_date=dt.date(2015, 7, 29),
     valid_from=dt.date(2015, 7, 29), valid_to=dt.date(2020, 7, 28), jurisdictions=("331100", "331102", "331199"),
-    scope_note="本意见适用于市区", clauses={c: Clause(c, f"条款{c}原文") for c in ("二(二)4", "二(七)", "二(二)2", "二(三)4")},
+    scope_note="本意见适用于市区",
+    clauses={c: Clause(c, f"条款{c}原文") for c in ("二(二)4", "二(七)", "二(二)2", "二(三)4")},
     parameters={p.name: p for p in [
         Parameter("m03_rates", Type.DECIMAL, ParamShape.SCHEDULE, "房租补助比例", "", "二(二)4",
                   (ParameterVersion(None, (Decimal("0.7"), Decimal("0.5"), Decimal("0.3"))),)),

@@ -151,8 +151,9 @@ class Engine:
             return self._base(measure, "out_of_scope",
                               f"主体所在地不在本政策适用范围：应适用所在县（市、区）的政策。依据：{pack.scope_note}")
         if measure.external is not None and pack.parameters[measure.external.param].unset:
+            ext = measure.external
             return self._base(measure, "external_unset",
-                              f"金额按{measure.external.reference}确定，政策管理员尚未设定（参数 {measure.external.param}）")
+                              f"金额按{ext.reference}确定，政策管理员尚未设定（参数 {ext.param}）")
         missing = [f for f in measure.facts if entity.facts.get(f) is None]
         if missing:
             labels = [f"{pack.symbols.facts[f].label or f}（{f}）" for f in missing]
@@ -261,16 +262,19 @@ class Engine:
         if result.eligible or result.amount_before_caps:
             lines.append(f"按公式计算的金额：{result.amount_before_caps:,.2f} 元")
         for cap in result.caps:
-            lines.append(f"  上限「{cap['label']}」{Decimal(cap['limit']):,.2f} 元，已获 {Decimal(cap['received']):,.2f} 元，"
-                         f"剩余 {Decimal(cap['remaining']):,.2f} 元 → {Decimal(cap['after']):,.2f} 元"
-                         + ("（上限起作用）" if cap["binding"] else ""))
+            limit, received = Decimal(cap["limit"]), Decimal(cap["received"])
+            remaining, after = Decimal(cap["remaining"]), Decimal(cap["after"])
+            lines.append(f"  上限「{cap['label']}」{limit:,.2f} 元，已获 {received:,.2f} 元，剩余 {remaining:,.2f} 元"
+                         f" → {after:,.2f} 元" + ("（上限起作用）" if cap["binding"] else ""))
         for d in result.deductions:
             lines.append(f"  {d['label']}：{Decimal(d['granted']):,.2f} 元 → {Decimal(d['after']):,.2f} 元")
         if result.parameters:
             lines.append("所用参数：")
             for p in result.parameters:
                 when = f"，自 {p['effective_from']} 起生效" if p.get("effective_from") else ""
-                clause = f"，依据 {p['clause']}" if p.get("clause") else (f"，来源 {p['source']}" if p.get("source") else "")
+                clause = f"，依据 {p['clause']}" if p.get("clause") else ""
+                if not clause and p.get("source"):
+                    clause = f"，来源 {p['source']}"
                 lines.append(f"  · {p.get('label') or p['name']}（{p['name']}）{when}{clause}")
         if result.trace:
             lines.append("计算过程：")
