@@ -93,6 +93,11 @@ class MeasureResult:
         }
 
 
+def required_facts(measure: Measure) -> list[str]:
+    """Facts an entity must have; amounts already received and provincial grants default to zero."""
+    return [f for f in measure.facts if not f.startswith(("received_", "provincial_"))]
+
+
 def period_window(pack: Pack, year: int) -> tuple[dt.date, dt.date] | None:
     """The part of calendar year ``year`` inside the pack's validity, or None (S2)."""
     start = max(dt.date(year, 1, 1), pack.valid_from)
@@ -154,7 +159,7 @@ class Engine:
             ext = measure.external
             return self._base(measure, "external_unset",
                               f"金额按{ext.reference}确定，政策管理员尚未设定（参数 {ext.param}）")
-        missing = [f for f in measure.facts if entity.facts.get(f) is None]
+        missing = [f for f in required_facts(measure) if entity.facts.get(f) is None]
         if missing:
             labels = [f"{pack.symbols.facts[f].label or f}（{f}）" for f in missing]
             result = self._base(measure, "missing_facts", "缺少所需数据：" + "、".join(labels))
@@ -168,6 +173,9 @@ class Engine:
             return early
         on = as_of(self.pack, year)
         facts = dict(entity.facts)
+        for name in measure.facts:
+            if facts.get(name) is None and name.startswith(("received_", "provincial_")):
+                facts[name] = ZERO
         result = self._base(measure, "not_eligible", "")
         traces: list[dict[str, Any]] = []
         try:
@@ -312,7 +320,7 @@ class Engine:
         if measure.external is not None and self.pack.parameters[measure.external.param].unset:
             status[active] = "external_unset"
             return out
-        for f in measure.facts:
+        for f in required_facts(measure):
             present = ent.present.get(f)
             ok = present if present is not None else np.zeros(n, dtype=bool)
             status[active & ~ok] = "missing_facts"
@@ -378,27 +386,59 @@ class EntityColumns:
     """Facts of N entities as typed columns (money in integer fen), with which entities have each fact."""
 
     def __init__(self, pack: Pack, entities: Sequence[Entity]) -> None:
-        self.pack = pack
-        self.size = len(entities)
-        self.ids = [e.id for e in entities]
-        self.names = [e.name for e in entities]
-        self.kinds = np.array([e.kind for e in entities], dtype=object)
-        self.divisions = np.array([e.division_code for e in entities], dtype=object)
-        self.columns: dict[str, Any] = {}
-        self.present: dict[str, np.ndarray] = {}
-        self._money: dict[str, np.ndarray] = {}
+        columns: dict[str, Any] = {}
+        present: dict[str, np.ndarray] = {}
         for name, decl in pack.symbols.facts.items():
             values = [e.facts.get(name) for e in entities]
-            present = np.array([v is not None and v != "" for v in values], dtype=bool)
-            self.present[name] = present
-            self.columns[name] = _column(values, decl.type)
-        self._entities = entities
+            present[name] = np.array([v is not None and v != "" for v in values], dtype=bool)
+            columns[name] = _column(values, decl.type)
+        extra = {name for e in entities for name in e.facts if name.startswith(("received_", "provincial_"))
+                 and name not in pack.symbols.facts}
+        money = {name: np.array([int(_fact_money(e.facts, name) * 100) for e in entities], dtype=np.int64)
+                 for name in extra}
+        self._init(pack, [e.id for e in entities], [e.name for e in entities],
+                   np.array([e.kind for e in entities], dtype=object),
+                   np.array([e.division_code for e in entities], dtype=object), columns, present, money)
+
+    @classmethod
+    def from_arrays(cls, pack: Pack, *, ids: Sequence[Any], kinds: np.ndarray, divisions: np.ndarray,
+                    columns: Mapping[str, Any], present: Mapping[str, np.ndarray] | None = None) -> EntityColumns:
+        """Columns built directly (money as int64 fen, Decimal as RationalColumn): for large batches and files.
+        A fact without a ``present`` mask counts as present for every entity; received/provincial amounts
+        (engine facts, see ``received_fact``) may be given as int64 fen columns too."""
+        self = cls.__new__(cls)
+        n = len(ids)
+        mask = {name: (present or {}).get(name, np.ones(n, dtype=bool)) for name in columns}
+        facts = {k: v for k, v in columns.items() if k in pack.symbols.facts}
+        money = {k: np.asarray(v, dtype=np.int64) for k, v in columns.items() if k not in pack.symbols.facts}
+        for name in pack.symbols.facts:
+            if name not in facts:
+                mask[name] = np.zeros(n, dtype=bool)
+        self._init(pack, list(ids), [str(i) for i in ids], kinds, divisions, facts, mask, money)
+        return self
+
+    def _init(self, pack: Pack, ids: list[Any], names: list[str], kinds: np.ndarray, divisions: np.ndarray,
+              columns: dict[str, Any], present: dict[str, np.ndarray], money: dict[str, np.ndarray]) -> None:
+        self.pack = pack
+        self.size = len(ids)
+        self.ids = ids
+        self.names = names
+        self.kinds = kinds
+        self.divisions = divisions
+        self.columns = columns
+        self.present = present
+        for name, decl in pack.symbols.facts.items():
+            if decl.type is Type.MONEY and name in columns:
+                money.setdefault(name, np.asarray(columns[name]))
+        self._money = money
 
     def money_column(self, name: str) -> np.ndarray:
-        if name not in self._money:
-            self._money[name] = np.array(
-                [int(_fact_money(e.facts, name) * 100) for e in self._entities], dtype=np.int64)
-        return self._money[name]
+        """An amount in fen per entity; zero where unknown (nothing received, no provincial grant)."""
+        found = self._money.get(name)
+        if found is None:
+            return np.zeros(self.size, dtype=np.int64)
+        mask = self.present.get(name)
+        return found if mask is None else np.where(mask, found, 0)
 
 
 def _column(values: list[Any], type_: Type) -> Any:
