@@ -34,7 +34,7 @@ def _all_text(db: Database) -> list[tuple[str, str, str]]:
     rows = []
     with db.engine.connect() as conn:
         for table, column in _text_columns(db):
-            for (value,) in conn.execute(text(f'SELECT "{column}" FROM "{table}"')):  # noqa: S608
+            for (value,) in conn.execute(text(f'SELECT "{column}" FROM "{table}"')):
                 if value:
                     rows.append((table, column, str(value)))
     return rows

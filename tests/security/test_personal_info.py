@@ -119,8 +119,8 @@ def test_no_secret_reaches_the_logs(app, factory, caplog):
         session_id = next(c.value for c in client.cookies.jar if c.name == "lishui_sid")
         bearer = {"Authorization": f"Bearer {token}"}
         csv = write_csv(list(registry.IMPORT_COLUMNS), [[
-            factory.uscc("331102"), "日志检查电子商务有限公司", "企业", "莲都区", "", "", "", "", "", "", "丽水农商银行",
-            account_number, "", ""]])
+            factory.uscc("331102"), "日志检查电子商务有限公司", "企业", "莲都区", "", "", "", "", "", "",
+            "丽水农商银行", account_number, "", ""]])
         imported = client.post("/api/v1/orgs/import", files={"file": ("orgs.csv", csv, "text/csv")}, headers=bearer)
         assert imported.status_code == 200, imported.text
         org_id = client.get("/api/v1/orgs?q=日志检查", headers=bearer).json()["items"][0]["id"]

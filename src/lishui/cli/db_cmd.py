@@ -39,6 +39,12 @@ def _pg_env(url: str) -> dict[str, str]:
     return {**os.environ, "PGPASSWORD": str(password)} if password else dict(os.environ)
 
 
+def _run(command: list[str], url: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a PostgreSQL client tool found on PATH, with arguments built here (never a shell)."""
+    return subprocess.run(command, capture_output=True, text=True, check=False,  # noqa: S603
+                          env=_pg_env(url) if url else None)
+
+
 def _check_sqlite_backup(path: Path) -> str | None:
     """Why the file is not a usable backup of this platform, or None if it is."""
     try:
@@ -70,8 +76,7 @@ def backup(path: Annotated[Path, typer.Argument(help="Backup file to write")]) -
         target.close()
     else:
         args, name = _pg_args(settings.database_url)
-        result = subprocess.run(["pg_dump", *args, "-Fc", "-f", str(path), name], capture_output=True, text=True,
-                                check=False, env=_pg_env(settings.database_url))
+        result = _run(["pg_dump", *args, "-Fc", "-f", str(path), name], settings.database_url)
         if result.returncode != 0:
             console_error(f"pg_dump failed: {result.stderr.strip()}")
             raise typer.Exit(1)
@@ -101,13 +106,12 @@ def restore(path: Annotated[Path, typer.Argument(help="Backup file to read", exi
         tmp.replace(target)
     else:
         args, name = _pg_args(settings.database_url)
-        listed = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True, text=True, check=False)
+        listed = _run(["pg_restore", "--list", str(path)])
         if listed.returncode != 0:
             console_error(f"{path} is not a pg_dump archive: {listed.stderr.strip()}; nothing was changed")
             raise typer.Exit(1)
-        result = subprocess.run(["pg_restore", *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                                 "-d", name, str(path)],
-                                capture_output=True, text=True, check=False, env=_pg_env(settings.database_url))
+        result = _run(["pg_restore", *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                       "-d", name, str(path)], settings.database_url)
         if result.returncode != 0:
             console_error(f"pg_restore failed: {result.stderr.strip()}")
             raise typer.Exit(1)

@@ -98,8 +98,9 @@ def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
     try:
         yield from reader
     except csv.Error:
-        raise ValidationFailed(f"CSV 文件第{reader.line_num}行格式有误，请用 Excel 另存为 CSV 后重试",
-                               [FieldError("file", "格式有误：引号或换行不配对，或单元格过长", reader.line_num)]) from None
+        line = reader.line_num
+        problem = FieldError("file", "格式有误：引号或换行不配对，或单元格过长", line)
+        raise ValidationFailed(f"CSV 文件第{line}行格式有误，请用 Excel 另存为 CSV 后重试", [problem]) from None
 
 
 def neutralise(value: Any) -> Any:

@@ -22,7 +22,7 @@ from lishui.identity.schemas import (
     UserRead,
     VerifyRead,
 )
-from lishui.web.deps import DbSession
+from lishui.web.deps import DbSession, RecordId
 from lishui.web.guard import require, signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -63,7 +63,7 @@ def create_token(body: TokenCreate, session: DbSession,
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, session: DbSession,
+def revoke_token(token_id: RecordId, session: DbSession,
                  actor: Annotated[Actor, Depends(require("identity:token:write"))]) -> Response:
     service.revoke_token(session, actor, token_id)
     return Response(status_code=204)

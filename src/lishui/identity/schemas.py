@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lishui.web.deps import MAX_ID
+
 
 class Me(BaseModel):
     user_id: int | None
@@ -21,7 +23,7 @@ class Me(BaseModel):
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=50)
     display_name: str = Field(min_length=1, max_length=50)
-    org_id: int
+    org_id: int = Field(ge=1, le=MAX_ID)
     role: str = Field(max_length=30)
     password: str = Field(max_length=200)
 
@@ -40,7 +42,7 @@ class UserRead(BaseModel):
 
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    user_id: int
+    user_id: int = Field(ge=1, le=MAX_ID)
     days: int | None = Field(default=365, ge=1, le=3650)
 
 

@@ -21,7 +21,7 @@ from lishui.identity.passwords import DUMMY_HASH, check_policy, hash_password, v
 from lishui.identity.roles import CONSOLE_APPOINTED_ROLES, NO_TOKEN_ROLES, ROLES
 from lishui.registry import Organisation, get_organisation_unscoped
 
-TOKEN_PREFIX = "lsk_"
+TOKEN_PREFIX = "lsk_"  # noqa: S105 - a marker, not a secret
 
 
 def _hash_secret(value: str) -> str:
@@ -33,7 +33,8 @@ class SeparationOfDuties(DomainError):
         super().__init__(message, "separation_of_duties", 403)
 
 
-CONSOLE_ONLY = "三员（系统、安全、审计管理员）及审计角色只能由运维人员在服务器控制台创建账户时指定（lishui users create）"
+CONSOLE_ONLY = ("三员（系统、安全、审计管理员）及审计角色只能由运维人员在服务器控制台创建账户时指定"
+                "（lishui users create）")
 
 
 # ---------------------------------------------------------------- users

@@ -17,7 +17,7 @@ from lishui.identity.audit_service import AuditFilter, search_audit, verify
 from lishui.identity.auth import cookie_name
 from lishui.identity.roles import ROLES
 from lishui.registry import Organisation
-from lishui.web.deps import DbSession, client_ip
+from lishui.web.deps import DbSession, RecordId, client_ip
 from lishui.web.guard import public, require, signed_in
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render
@@ -194,14 +194,14 @@ def users_create(
 
 
 @router.post("/admin/users/{user_id}/unlock")
-def users_unlock(user_id: int, session: DbSession,
+def users_unlock(user_id: RecordId, session: DbSession,
                  actor: Annotated[Actor, Depends(require("identity:user:unlock"))]) -> Response:
     service.unlock_user(session, actor, user_id)
     return RedirectResponse("/admin/users?ok=unlocked", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/role")
-def users_role(user_id: int, session: DbSession, actor: Annotated[Actor, Depends(require("identity:user:role"))],
+def users_role(user_id: RecordId, session: DbSession, actor: Annotated[Actor, Depends(require("identity:user:role"))],
                role: Annotated[str, Form(max_length=30)]) -> Response:
     service.change_role(session, actor, user_id, role)
     return RedirectResponse("/admin/users?ok=saved", status_code=303)
@@ -231,7 +231,7 @@ def tokens_create(request: Request, session: DbSession,
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
-def tokens_revoke(token_id: int, session: DbSession,
+def tokens_revoke(token_id: RecordId, session: DbSession,
                   actor: Annotated[Actor, Depends(require("identity:token:write"))]) -> Response:
     service.revoke_token(session, actor, token_id)
     return RedirectResponse("/admin/tokens?ok=revoked", status_code=303)

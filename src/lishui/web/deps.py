@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from lishui.core.db import Database
@@ -22,6 +22,10 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+# A record id in a path: the database's integer range, so a larger number is a 422, not a database error.
+MAX_ID = 2_147_483_647
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def client_ip(request: Request) -> str:

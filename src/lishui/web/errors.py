@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lishui.core.errors import DomainError, FieldError
@@ -59,6 +60,16 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, message = HTTP_MESSAGES.get(exc.status_code, ("error", "请求无法处理"))
         return error_response(request, exc.status_code, code, message)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _refused_value(request: Request, exc: Exception) -> Response:
+        # The database refused a value the client sent (a NUL character, a number beyond the column's
+        # range) that validation let through. Only the class is logged: the SQL and its parameters stay out.
+        cause = getattr(exc, "orig", None) or exc
+        log.warning("value refused by the database on %s %s: %s", request.method, request.url.path,
+                    type(cause).__name__)
+        return error_response(request, 422, "validation_failed", "输入的值无效：含有不允许的字符，或数值超出允许范围")
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import BaseRoute
 from sqlalchemy.orm import Session
+from starlette.routing import BaseRoute
 
 from lishui.core.actor import Actor
 from lishui.core.errors import Forbidden, TooManyRequests, Unauthenticated

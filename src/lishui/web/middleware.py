@@ -79,6 +79,12 @@ class PlatformMiddleware:
                     h.append("Set-Cookie", f"{SEED_COOKIE}={new_seed}; Path=/; HttpOnly; SameSite=Lax{secure}")
             await send(message)
 
+        if b"\x00" in scope.get("raw_path", b"") or b"%00" in scope.get("query_string", b"") \
+                or "\x00" in path:
+            # No field of the platform takes a NUL character; PostgreSQL cannot even store one.
+            await _plain_error(send_with_headers, 400, "bad_request", "请求中含有不允许的字符", wants_json)
+            return
+
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             await _too_large(send_with_headers, self.max_body)
@@ -142,14 +148,18 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 async def _internal_error(send: Send, wants_json: bool) -> None:
+    await _plain_error(send, 500, "internal_error", INTERNAL_ERROR_MESSAGE, wants_json)
+
+
+async def _plain_error(send: Send, status: int, code: str, message: str, wants_json: bool) -> None:
+    """An error answered before (or instead of) the application: JSON for the API, a bare page for people."""
     if wants_json:
-        body = json.dumps({"code": "internal_error", "message": INTERNAL_ERROR_MESSAGE, "fields": []},
-                          ensure_ascii=False).encode()
+        body = json.dumps({"code": code, "message": message, "fields": []}, ensure_ascii=False).encode()
         content_type = b"application/json; charset=utf-8"
     else:
-        body = INTERNAL_ERROR_PAGE.encode()
+        body = INTERNAL_ERROR_PAGE.replace("500", str(status)).replace(INTERNAL_ERROR_MESSAGE, message).encode()
         content_type = b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 500, "headers": [
+    await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
