@@ -467,22 +467,25 @@ class Builder:
         if entry is None:
             return None
         what = "pack.yaml "
-        self.keys(entry, what, ["id", "version", "title", "issuer", "document_date", "valid_from", "scope"],
-                  ["valid_to", "effective_from", "derives_from", "drop_measures", "budget_lines", "fiscal_split",
-                   "validity", "description", "money_rule"])
+        own_keys = ["id", "version", "title", "issuer", "document_date", "valid_from"]
+        derived = bool(self.raw.parent_label)
+        optional = [*own_keys, "valid_to", "effective_from", "derives_from", "drop_measures", "budget_lines",
+                    "fiscal_split", "validity", "description", "money_rule"]
+        self.keys(entry, what, ["scope"] if derived else ["scope", *own_keys], optional)
         own = self.raw.own_meta
-        if own is not None and self.raw.parent_label:
-            for key in ("id", "version", "title", "issuer", "document_date", "valid_from"):
+        if own is not None and derived:
+            for key in own_keys:
                 if key not in own.fields:
                     Reader(own.file, self.out).error(own.node, "missing_key",
                                                      f"派生政策包的 pack.yaml 必须写明自己的 {key}")
+        required = not derived  # a county pack's own keys are checked above, with their own message
         meta: dict[str, Any] = {
-            "id": self.text(entry, "id", what),
-            "version": self.text(entry, "version", what),
-            "title": self.text(entry, "title", what),
-            "issuer": self.text(entry, "issuer", what),
-            "document_date": self.date(entry, "document_date", what),
-            "valid_from": self.date(entry, "valid_from", what),
+            "id": self.text(entry, "id", what, required=required),
+            "version": self.text(entry, "version", what, required=required),
+            "title": self.text(entry, "title", what, required=required),
+            "issuer": self.text(entry, "issuer", what, required=required),
+            "document_date": self.date(entry, "document_date", what, required=required),
+            "valid_from": self.date(entry, "valid_from", what, required=required),
             "valid_to": self.date(entry, "valid_to", what, required=False),
             "effective_from": self.date(entry, "effective_from", what, required=False),
             "derives_from": self.text(entry, "derives_from", what, required=False),

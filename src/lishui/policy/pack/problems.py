@@ -70,14 +70,19 @@ class Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
+    def add(self, problem: Problem) -> None:
+        if problem not in self.problems:  # one mistake found by two checks is reported once
+            self.problems.append(problem)
+
     def error(self, file: str, line: int | None, column: int | None, code: str, message: str) -> None:
-        self.problems.append(Problem(file, line, column, code, message))
+        self.add(Problem(file, line, column, code, message))
 
     def warning(self, file: str, line: int | None, column: int | None, code: str, message: str) -> None:
-        self.problems.append(Problem(file, line, column, code, message, severity="warning"))
+        self.add(Problem(file, line, column, code, message, severity="warning"))
 
     def lang(self, error: LangError) -> None:
-        self.problems.extend(from_lang(error))
+        for problem in from_lang(error):
+            self.add(problem)
 
     @property
     def has_errors(self) -> bool:

@@ -135,7 +135,7 @@ class Reader:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, "bad_type", f"{what}应为一段文字")
             return None
-        value = node.value.strip() if node.style is None else node.value
+        value = node.value.strip() if not node.style else node.value
         if not value.strip() and not allow_empty:
             self.error(node, "empty_value", f"{what}不能为空")
             return None
@@ -191,7 +191,7 @@ def expression_source(file: YamlFile, node: yaml.ScalarNode) -> tuple[str, int, 
     """
     start, end = node.start_mark, node.end_mark
     text = file.text
-    if node.style is None:
+    if not node.style:  # plain (PyYAML says None, libyaml '')
         return text[start.index:end.index], start.line + 1, start.column + 1
     if node.style in ("|", ">"):
         newline = text.find("\n", start.index)
