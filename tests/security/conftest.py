@@ -30,6 +30,21 @@ from lishui.registry import service as registry
 from tests.conftest import BASE_URL, IS_PG, TEST_SECRET, _pg_admin_engine
 from tests.factories import Account, Factory, login
 
+
+@pytest.fixture(scope="module", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """Argon2id at its production cost makes every test account take a quarter second; the security tests
+    check what is done with hashes, not the cost, so they hash cheaply. Restored after each module."""
+    from argon2 import PasswordHasher
+
+    from lishui.identity import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = production
+
+
 CSRF_META = re.compile(r'name="csrf-token" content="([0-9a-f]+)"|name="csrf_token" value="([0-9a-f]+)"')
 
 

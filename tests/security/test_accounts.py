@@ -41,6 +41,18 @@ def audit_events(db, event: str, object_id: int | None = None) -> list[audit.Aud
 
 # ---------------------------------------------------------------- password policy
 
+def test_passwords_are_stored_as_argon2id_hashes(db, factory):
+    from lishui.identity.models import User
+    from lishui.identity.passwords import DUMMY_HASH
+
+    # The production cost (the suite hashes cheaply, see conftest): memory 64 MiB, three passes.
+    assert DUMMY_HASH.startswith("$argon2id$") and "m=65536,t=3" in DUMMY_HASH
+    account = factory.account("reviewer")
+    with db.unit_of_work() as session:
+        stored = session.get(User, account.user_id).password_hash
+    assert stored.startswith("$argon2id$") and account.password not in stored
+
+
 @pytest.mark.parametrize("password", [
     "Short-1a!", "alllowercaseletters", "UPPERandlowerOnly", "123456789012", "abcdefgh1234",
     "Has-the-user-name-42",

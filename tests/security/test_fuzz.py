@@ -72,3 +72,16 @@ def test_the_fuzzing_covered_every_operation(app):
     print(f"\nschemathesis: {len(EXAMPLES)} operations, {total} examples, statuses {dict(sorted(STATUSES.items()))}")
     assert total >= 5 * len(operations)
     assert not any(status >= 500 for status in STATUSES)
+
+
+def test_the_api_docs_say_how_to_authenticate(app):
+    schema = app.openapi()
+    assert schema["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"]}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation["security"] == [{"bearerAuth": []}], f"{method.upper()} {path}"
+            assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"}
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
