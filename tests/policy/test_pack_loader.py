@@ -120,9 +120,12 @@ def test_a_typo_in_a_formula_is_reported_where_the_formula_is_written(tmp_path):
     pack_dir = copy_pack(tmp_path)
     line = edit(pack_dir / "measures" / "M01.yaml", "expr: schedule(param.rent_rates, fact.tenancy_year)",
                 "expr: schedule(param.rent_rates, fact.tenancy_yr)")
-    problem = only(errors(pack_dir), "unknown_fact")
+    problems = errors(pack_dir)
+    problem = only(problems, "unknown_fact")
     assert (problem.file, problem.line) == ("minimal/measures/M01.yaml", line)
     assert "是否是指 fact.tenancy_year？" in problem.message
+    # the formulas and the amount that use it do not each report an "unknown name" of their own
+    assert len(problems) == 1
 
 
 def test_a_dated_value_without_its_date(tmp_path):

@@ -21,6 +21,7 @@ from lishui.policy.lang import (
     Formula,
     LangCycleError,
     LangError,
+    LangErrors,
     LangEvalError,
     Program,
     Source,
@@ -90,6 +91,11 @@ def compile_formulas(sources: Sequence[FormulaSource], symbols: SymbolTable) -> 
     return Program(symbols, formulas, checker.types), errors
 
 
+def broken_formulas(program: Program, sources: Sequence[FormulaSource]) -> frozenset[str]:
+    """Formulas declared in the pack that did not compile (their errors are already reported)."""
+    return frozenset(s.name for s in sources if s.name not in program.formulas)
+
+
 def _order(parsed: Mapping[str, Node], refs: Mapping[str, list[FormulaRef]],
            errors: list[LangError]) -> tuple[list[str], set[str]]:
     """Dependency order; each cycle reported once, at the reference that closes it."""
@@ -137,6 +143,30 @@ def _order(parsed: Mapping[str, Node], refs: Mapping[str, list[FormulaRef]],
                 cyclic.add(name)
                 changed = True
     return [n for n in order if n not in cyclic], cyclic
+
+
+def compile_in(program: Program, text: str, *, expected: Type, source: str, line: int, column: int,
+               broken: frozenset[str] = frozenset()) -> CompiledExpression:
+    """A condition or an amount that may use the program's formulas.
+
+    Like ``Program.expression``, except that a formula which failed to compile (``broken``) is known by name
+    without a type, so an expression using it gets no second, misleading "unknown name" error.
+    """
+    node = parse_expression(text, source, line=line, column=column)
+    known: dict[str, Type | None] = {**dict.fromkeys(broken), **{n: f.type for n, f in program.formulas.items()}}
+    checker = Checker(program.symbols, known)
+    what = "条件" if expected is Type.BOOL else "表达式的结果"
+    checker.expect(node, expected, what)
+    if checker.errors:
+        raise checker.errors[0] if len(checker.errors) == 1 else LangErrors(checker.errors)
+    result = checker.types.get(node.nid)
+    if result is None:  # uses a broken formula: already reported there
+        raise Untyped()
+    return CompiledExpression(node, result, program, checker.types)
+
+
+class Untyped(Exception):
+    """An expression that cannot be typed because a formula it uses has an error (reported once, there)."""
 
 
 # -- what an expression needs -------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from lishui.policy.lang import (
 from lishui.policy.lang.checker import did_you_mean
 
 from . import values as V
-from .compile import FormulaSource, Needs, compile_formulas
+from .compile import FormulaSource, Needs, Untyped, broken_formulas, compile_formulas, compile_in
 from .model import (
     BudgetLineInfo,
     Cap,
@@ -363,6 +363,7 @@ class Builder:
         self.used_params: set[str] = set()
         self.used_facts: set[str] = set()
         self._reading_kinds: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.broken: frozenset[str] = frozenset()
 
     # -- small helpers
 
@@ -676,7 +677,8 @@ class Builder:
         if not clause and not source:
             reader.error(entry.node, "missing_key",
                          f"{what}需注明出处：clause（政策条款编号）或 source（外部来源，例如人民银行公告）")
-        reading, alternatives = "", ()
+        reading: str = ""
+        alternatives: tuple[tuple[Any, str], ...] = ()
         rf = entry.get("reading")
         if rf is not None:
             reading, alternatives = self._reading(rf, type_, what)
@@ -771,8 +773,8 @@ class Builder:
             where[name] = f"{file.name} 第 {kline} 行"
             sources.append(FormulaSource(name, label, text, file.name, line, column, kline, kcol, expected))
 
-        for name, f in self.raw.formulas.items():
-            add(name, f.key, f.node, f.file, "formulas.yaml")
+        for name, shared in self.raw.formulas.items():
+            add(name, shared.key, shared.node, shared.file, "formulas.yaml")
         for mid, entry in self.raw.measures.items():
             f = entry.get("formulas")
             if f is None:
@@ -829,10 +831,12 @@ class Builder:
                 text, line, column = expression_source(af.file, af.node)
                 amount_text = " ".join(af.node.value.split())
                 try:
-                    amount = program.expression(text, expected=Type.MONEY, source=af.file.name, line=line,
-                                                column=column)
+                    amount = compile_in(program, text, expected=Type.MONEY, source=af.file.name, line=line,
+                                        column=column, broken=self.broken)
                 except LangError as exc:
                     self.out.lang(exc)
+                except Untyped:
+                    pass
             else:
                 self.reader(af).error(af.node, "bad_type", f"{what}的金额 amount 应为一个表达式（结果是金额）")
         asset_fact = self.text(entry, "asset_fact", what, required=False)
@@ -856,7 +860,7 @@ class Builder:
         if amount is None or len(conditions) != len(self._condition_nodes(entry)) or recurrence not in RECURRENCES:
             return None
 
-        used = {"facts": set(), "all_facts": set(), "params": set(), "formulas": set()}
+        used: dict[str, set[str]] = {"facts": set(), "all_facts": set(), "params": set(), "formulas": set()}
         for expr in [c.expr for c in conditions] + [amount]:
             for k, v in needs.of(expr).items():
                 used[k] |= v
@@ -936,9 +940,12 @@ class Builder:
                 continue
             text, line, column = expression_source(ef.file, ef.node)
             try:
-                expr = program.expression(text, expected=Type.BOOL, source=ef.file.name, line=line, column=column)
+                expr = compile_in(program, text, expected=Type.BOOL, source=ef.file.name, line=line, column=column,
+                                  broken=self.broken)
             except LangError as exc:
                 self.out.lang(exc)
+                continue
+            except Untyped:
                 continue
             conditions.append(Condition(name, label, expr, " ".join(ef.node.value.split()), hint))
         return conditions
@@ -1249,9 +1256,11 @@ class Builder:
             facts={n: FactDecl(f.type, f.label) for n, f in self.facts.items()},
             params={n: ParamDecl(p.type, p.shape, p.label) for n, p in self.params.items()},
         )
-        program, errors = compile_formulas(self.formula_sources(), symbols)
+        sources = self.formula_sources()
+        program, errors = compile_formulas(sources, symbols)
         for e in errors:
             self.out.lang(e)
+        self.broken = broken_formulas(program, sources)
         runtime = {n: p.runtime_value() for n, p in self.params.items() if not p.unset and p.versions}
         needs = Needs(program, runtime)
         budget_lines = self.budget_lines()
@@ -1272,7 +1281,8 @@ class Builder:
         facilitation = self.facilitation()
         government = self.government_items()
         self._check_clause_refs()
-        self._check_unused()
+        if not self.out.has_errors:  # with errors, what is used is not fully known
+            self._check_unused()
         if self.out.has_errors or meta is None:
             return None
         return Pack(
