@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from lishui.core import audit, clock
@@ -19,10 +19,10 @@ from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, Forbidden, NotFound
 from lishui.policy import facts as fact_store
 from lishui.policy.engine import Engine, Entity, EntityColumns, MeasureResult, period_window
-from lishui.policy.models import BatchCandidate, BatchRun
-from lishui.policy.pack.model import Pack
-from lishui.registry import CITY_CODE, Organisation, get_organisation, scope_orgs
-
+from lishui.policy.models import BatchCandidate, BatchRun, PolicyFact
+from lishui.policy.lang import FactDecl, SymbolTable
+from lishui.policy.pack.model import FactInfo, Pack
+from lishui.registry import CITY_CODE, Division, Organisation, get_organisation, scope_orgs
 
 _PACKS: dict[str, Pack] = {}
 
@@ -79,9 +79,15 @@ def _engine(pack: Pack) -> Engine:
 _ENGINES: dict[str, Engine] = {}
 
 
+def with_defaults(pack: Pack, facts: Mapping[str, Any], year: int) -> dict[str, Any]:
+    """An entity's facts as the engine takes them: the pack's defaults (nothing received yet under a measure,
+    no provincial grant), then the period's own facts, then what is known (recorded or provided)."""
+    return {**pack.fact_defaults(), **fact_store.period_facts(year), **facts}
+
+
 def entity_for(session: Session, pack: Pack, org: Organisation, year: int) -> Entity:
     facts = fact_store.gather(session, pack.symbols, [org.id], year)[org.id]
-    return Entity(org.id, org.name, org.kind, org.division_code, facts)
+    return Entity(org.id, org.name, org.kind, org.division_code, with_defaults(pack, facts, year))
 
 
 def evaluate_org(session: Session, actor: Actor, org_id: int, year: int, *, pack: Pack | None = None,
@@ -118,7 +124,8 @@ def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun
                                              Organisation.division_code), actor).order_by(Organisation.id)).all()
     org_ids = [r.id for r in rows]
     known = fact_store.gather(session, pack.symbols, org_ids, year)
-    entities = [Entity(r.id, r.name, r.kind, r.division_code, known.get(r.id, {})) for r in rows]
+    entities = [Entity(r.id, r.name, r.kind, r.division_code, with_defaults(pack, known.get(r.id, {}), year))
+                for r in rows]
     engine = _engine(pack)
     results = engine.evaluate_batch(EntityColumns(pack, entities), year)
     summary: dict[str, dict[str, Any]] = {}
@@ -152,7 +159,8 @@ def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun
     run.candidates = sum(1 for c in candidates if c["kind"] == "eligible")
     run.near_misses = near
     run.total_fen = total
-    run.summary = json.dumps({"measures": summary, "budget_lines": by_line}, ensure_ascii=False)
+    run.summary = json.dumps({"measures": summary, "budget_lines": by_line, "scope": _scope_of(actor)},
+                             ensure_ascii=False)
     run.status = "done"
     run.finished_at = clock.now()
     audit.record(session, actor, "policy.batch.run", object_type="batch_run", object_id=run.id,
@@ -163,9 +171,33 @@ def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun
 
 def get_run(session: Session, actor: Actor, run_id: int) -> BatchRun:
     run = session.get(BatchRun, run_id)
-    if run is None or not actor.can("policy:batch:read"):
+    if run is None or not actor.can("policy:batch:read") or not run_visible(actor, run):
         raise NotFound("批量测算不存在")
     return run
+
+
+def _scope_of(actor: Actor) -> dict[str, Any]:
+    """Whose organisations a run covered: its totals are only shown within that scope."""
+    return {"kind": actor.scope, "division": actor.scope_division or "", "org_id": actor.org_id}
+
+
+def run_visible(actor: Actor, run: BatchRun) -> bool:
+    """A run's totals cover the organisations its starter could see: a city-wide run is shown to city-wide
+    roles only, a county's run to that county's officers (runs stored before scopes were kept: city-wide)."""
+    scope = run_summary(run).get("scope") or {"kind": "city"}
+    if actor.scope == "city":
+        return True
+    if actor.scope == "division":
+        return scope.get("kind") == "division" and scope.get("division") == actor.scope_division
+    if actor.scope == "org":
+        return scope.get("kind") == "org" and scope.get("org_id") == actor.org_id
+    return False
+
+
+def visible_runs(session: Session, actor: Actor, limit: int = 50) -> list[BatchRun]:
+    """The latest runs the actor may open (the scope is kept in the run's summary, so filtered here)."""
+    recent = session.scalars(select(BatchRun).order_by(BatchRun.id.desc()).limit(max(limit * 10, 200)))
+    return [r for r in recent if run_visible(actor, r)][:limit]
 
 
 def list_runs(session: Session) -> list[BatchRun]:
@@ -194,12 +226,85 @@ def run_summary(run: BatchRun) -> dict[str, Any]:
 def calculate(pack: Pack, answers: Mapping[str, Any], *, kind: str, division_code: str, year: int,
               name: str = "（试算）") -> tuple[Entity, list[MeasureResult]]:
     """Evaluate a questionnaire's answers without touching the database (the public calculator)."""
-    entity = Entity("calculator", name, kind, division_code or CITY_CODE, dict(answers))
+    entity = Entity("calculator", name, kind, division_code or CITY_CODE, with_defaults(pack, answers, year))
     return entity, _engine(pack).evaluate(entity, year)
 
 
 def decimal_yuan(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------- for pages and the API
+
+def fact_catalogue() -> dict[str, FactInfo]:
+    """Every fact any shipped pack names (the facts table is shared by all packs), city pack first."""
+    out: dict[str, FactInfo] = {}
+    for pack in sorted(packs().values(), key=lambda p: (bool(p.derives_from), p.id, p.version)):
+        for name, info in pack.facts.items():
+            out.setdefault(name, info)
+    return out
+
+
+def fact_symbols() -> SymbolTable:
+    """The catalogue as a symbol table, for recording and importing facts."""
+    return SymbolTable(facts={n: FactDecl(i.type, i.label) for n, i in fact_catalogue().items()})
+
+def resolve_pack(ref: str) -> Pack:
+    """A pack by its key (``id@version``) or by its id alone (the latest version of that pack)."""
+    if "@" in ref:
+        return get_pack(ref)
+    versions = [p for p in packs().values() if p.id == ref]
+    if not versions:
+        raise NotFound(f"政策包“{ref}”不存在")
+    return max(versions, key=lambda p: (p.effective_from or p.valid_from, p.version))
+
+
+def valid_years(pack: Pack) -> list[int]:
+    """The calendar years with at least one day inside the pack's validity (S2)."""
+    last = (pack.valid_to or dt.date(clock.today().year, 12, 31)).year
+    return [y for y in range(pack.valid_from.year, last + 1) if period_window(pack, y) is not None]
+
+
+def default_year(session: Session) -> int:
+    """The year pages open on: the latest year with recorded facts inside some pack's validity, else last year
+    (or the nearest year any pack covers)."""
+    years = sorted({y for p in packs().values() for y in valid_years(p)})
+    recorded = session.scalar(select(func.max(PolicyFact.year)).where(PolicyFact.year.in_(years))) if years else None
+    if recorded:
+        return int(recorded)
+    wanted = clock.today().year - 1
+    return min(years, key=lambda y: abs(y - wanted)) if years else wanted
+
+
+def find_organisations(session: Session, actor: Actor, q: str, limit: int = 20) -> list[Organisation]:
+    """Organisations the actor may see whose name or credit code contains ``q`` (to pick whom to evaluate)."""
+    text = q.strip()[:100]
+    if not text:
+        return []
+    like = f"%{text}%"
+    stmt = scope_orgs(select(Organisation), actor).where(
+        or_(Organisation.name.like(like), Organisation.uscc.like(like.upper())))
+    return list(session.scalars(stmt.order_by(Organisation.name).limit(limit)))
+
+
+EXPORT_HEADERS = ["类型", "措施", "措施名称", "统一社会信用代码", "机构名称", "所属县（区）", "预计金额（元）",
+                  "还需满足的条件"]
+
+
+def export_rows(session: Session, actor: Actor, run: BatchRun, pack: Pack | None = None
+                ) -> tuple[list[str], list[list[Any]]]:
+    """Candidates and near misses of a run, for the spreadsheet officers download (audited)."""
+    titles = {m.id: m.title for m in pack.measures.values()} if pack is not None else {}
+    division_names = dict(session.execute(select(Division.code, Division.name)).tuples().all())
+    rows: list[list[Any]] = []
+    for kind, label in (("eligible", "符合条件（候选）"), ("near_miss", "差一点")):
+        for cand, org in run_candidates(session, actor, run, kind, limit=None):
+            rows.append([label, cand.measure_id, titles.get(cand.measure_id, ""), org.uscc, org.name,
+                         division_names.get(org.division_code, org.division_code),
+                         decimal_yuan(cand.amount_fen) if kind == "eligible" else None, cand.missing_condition])
+    audit.record(session, actor, "policy.batch.export", object_type="batch_run", object_id=run.id,
+                 detail={"rows": len(rows), "pack": f"{run.pack_id}@{run.pack_version}", "year": run.year})
+    return EXPORT_HEADERS, rows
 
 
 class PolicyError(DomainError):
