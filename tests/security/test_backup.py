@@ -85,14 +85,14 @@ def test_the_restored_database_decrypts_with_the_same_key(database_url, empty_da
     assert run(empty_database, "db", "restore", str(backup), "--yes").exit_code == 0
     from lishui.core.crypto import SettingsKeyProvider
     from lishui.registry import Organisation
-    from lishui.registry.service import BANK_CONTEXT
+    from lishui.registry.service import bank_context
 
     restored = Database(empty_database, SettingsKeyProvider(TEST_SECRET))
     try:
         with restored.unit_of_work() as session:
-            cipher = session.query(Organisation.bank_account_cipher).filter(
-                Organisation.bank_account_cipher != "").scalar()
-            assert restored.cipher.decrypt(cipher, BANK_CONTEXT) == "6222020000000000055"
+            uscc, cipher = session.query(Organisation.uscc, Organisation.bank_account_cipher).filter(
+                Organisation.bank_account_cipher != "").one()
+            assert restored.cipher.decrypt(cipher, bank_context(uscc)) == "6222020000000000055"
     finally:
         restored.dispose()
 

@@ -33,6 +33,17 @@ AREA_STEP = Decimal("0.01")  # areas are stored with two decimals (Numeric(12, 2
 ID_CONTEXT = "people.id_number"
 
 
+def bank_context(uscc: str) -> str:
+    """SM4-GCM associated data of a bank account: the column and the row (its credit code, which never changes),
+    so a ciphertext copied to another organisation or another column fails to decrypt."""
+    return f"{BANK_CONTEXT}:{uscc}"
+
+
+def id_context(index: str) -> str:
+    """Associated data of an ID number: the column and the row (its blind index, unique per person)."""
+    return f"{ID_CONTEXT}:{index}"
+
+
 # ---------------------------------------------------------------- scope
 
 def scope_orgs(stmt: Select[Any], actor: Actor) -> Select[Any]:
@@ -177,7 +188,7 @@ def _apply(session: Session, org: Organisation, data: OrganisationCreate | Organ
         setattr(org, name, getattr(data, name))
     account = data.bank_account.replace(" ", "")
     if account:
-        org.bank_account_cipher = cipher_of(session).encrypt(account, BANK_CONTEXT)
+        org.bank_account_cipher = cipher_of(session).encrypt(account, bank_context(org.uscc))
         org.bank_account_index = cipher_of(session).blind_index(account, BANK_CONTEXT)
         org.bank_account_masked = mask_account(account)
     org.tags = [OrganisationTag(tag=t) for t in data.tags]
@@ -232,7 +243,7 @@ def reveal_bank_account(session: Session, actor: Actor, org_id: int, reason: str
     org = get_organisation(session, actor, org_id)
     if not org.bank_account_cipher:
         return ""
-    value = cipher_of(session).decrypt(org.bank_account_cipher, BANK_CONTEXT)
+    value = cipher_of(session).decrypt(org.bank_account_cipher, bank_context(org.uscc))
     audit.record(session, actor, "registry.org.unmask", object_type="organisation", object_id=org.id,
                  detail={"field": "bank_account", "reason": reason.strip()})
     return value
@@ -409,7 +420,7 @@ def _insert_chunk(session: Session, batch: list[OrganisationCreate]) -> None:
             "legal_representative": item.legal_representative, "contact_name": item.contact_name,
             "contact_phone": item.contact_phone, "contact_email": item.contact_email,
             "bank_name": item.bank_name,
-            "bank_account_cipher": cipher.encrypt(account, BANK_CONTEXT) if account else "",
+            "bank_account_cipher": cipher.encrypt(account, bank_context(item.uscc)) if account else "",
             "bank_account_index": cipher.blind_index(account, BANK_CONTEXT) if account else "",
             "bank_account_masked": mask_account(account) if account else "",
             "established_on": item.established_on, "is_active": True, "revision": 1,
@@ -593,7 +604,7 @@ def create_person(session: Session, actor: Actor, *, name: str, id_number: str, 
     index = cipher.blind_index(number, ID_CONTEXT)
     if session.scalar(select(Person.id).where(Person.id_number_index == index)) is not None:
         raise Conflict("该身份证号码已登记", [FieldError("id_number", "已登记")])
-    person = Person(name=name, id_number_cipher=cipher.encrypt(number, ID_CONTEXT), id_number_index=index,
+    person = Person(name=name, id_number_cipher=cipher.encrypt(number, id_context(index)), id_number_index=index,
                     id_number_masked=mask_resident_id(number), gender="M" if int(number[16]) % 2 else "F",
                     birth_date=birth_date_of(number), phone=phone, org_id=org_id, division_code=division_code)
     session.add(person)
@@ -624,7 +635,7 @@ def reveal_id_number(session: Session, actor: Actor, person_id: int, reason: str
     if len(reason.strip()) < 4:
         raise ValidationFailed("请说明查看原因", [FieldError("reason", "请填写查看原因（至少4个字）")])
     person = get_person(session, actor, person_id)
-    value = cipher_of(session).decrypt(person.id_number_cipher, ID_CONTEXT)
+    value = cipher_of(session).decrypt(person.id_number_cipher, id_context(person.id_number_index))
     audit.record(session, actor, "registry.person.unmask", object_type="person", object_id=person.id,
                  detail={"field": "id_number", "reason": reason.strip()})
     return value
