@@ -346,7 +346,10 @@ def resolve_token(session: Session, raw: str) -> User | None:
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return None
-    session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    # Record use at most once a minute: an update on every call would make concurrent requests with one token
+    # queue on its row lock.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return user
 
 

@@ -26,6 +26,7 @@ from lishui.registry.schemas import (
 )
 from lishui.web.deps import DbSession
 from lishui.web.guard import require
+from lishui.web.idempotency import IdempotencyKey, idempotent
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -58,9 +59,11 @@ def list_orgs(
 
 
 @router.post("/orgs", response_model=OrganisationRead, status_code=201)
-def create_org(body: OrganisationCreate, session: DbSession,
-               actor: Annotated[Actor, Depends(require("registry:org:write"))]) -> OrganisationRead:
-    return _read(service.create_organisation(session, actor, body))
+def create_org(request: Request, body: OrganisationCreate, session: DbSession,
+               actor: Annotated[Actor, Depends(require("registry:org:write"))],
+               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return idempotent(request, session, actor, idempotency_key, body,
+                      lambda: _read(service.create_organisation(session, actor, body)))
 
 
 @router.get("/orgs/{org_id}", response_model=OrganisationRead)
@@ -98,9 +101,9 @@ class ImportResult(BaseModel):
 
 @router.post("/orgs/import", response_model=ImportResult,
              responses={422: {"description": "Rows with errors; nothing written"}})
-async def import_orgs(request: Request, file: UploadFile, session: DbSession,
-                      actor: Annotated[Actor, Depends(require("registry:org:import"))]) -> JSONResponse:
-    content = await file.read()
+def import_orgs(request: Request, file: UploadFile, session: DbSession,
+                actor: Annotated[Actor, Depends(require("registry:org:import"))]) -> JSONResponse:
+    content = file.file.read()
     check_size(content, request.app.state.settings.max_upload_bytes)
     report = service.import_organisations(session, actor, content, file.filename or "")
     body = {"total_rows": report.total_rows, "created": report.created,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError
@@ -21,7 +22,7 @@ from lishui.registry import service
 from lishui.registry.messages import field_errors_zh
 from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate, ParkCreate, PersonCreate, TenancyCreate
 from lishui.registry.vocab import ORG_KINDS, ORG_KINDS_EN, ORG_TAGS, ORG_TAGS_EN
-from lishui.web.deps import DbSession
+from lishui.web.deps import DbSession, PostedForm
 from lishui.web.guard import require
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import language, render
@@ -108,9 +109,9 @@ def org_import_page(request: Request, _: Annotated[Actor, Depends(require("regis
 
 
 @router.post("/orgs/import", response_class=HTMLResponse)
-async def org_import(request: Request, session: DbSession,
-                     actor: Annotated[Actor, Depends(require("registry:org:import"))], file: UploadFile) -> Response:
-    content = await file.read()
+def org_import(request: Request, session: DbSession,
+               actor: Annotated[Actor, Depends(require("registry:org:import"))], file: UploadFile) -> Response:
+    content = file.file.read()
     filename = (file.filename or "")[:200]
     try:
         check_size(content, request.app.state.settings.max_upload_bytes)
@@ -144,8 +145,7 @@ def org_new(request: Request, session: DbSession,
                                                        "message": "", **_form_context(session)})
 
 
-async def _org_form(request: Request) -> dict[str, Any]:
-    form = await request.form()
+def _org_form(form: FormData) -> dict[str, Any]:
     data: dict[str, Any] = {k: str(form.get(k, "")) for k in ORG_FORM_FIELDS}
     data["tags"] = [str(t) for t in form.getlist("tags")]
     data["established_on"] = data["established_on"] or None
@@ -171,15 +171,14 @@ def _status(exc: DomainError | ValidationError) -> int:
     return exc.status if isinstance(exc, DomainError) else 422
 
 
-async def _form_data(request: Request, names: tuple[str, ...]) -> dict[str, str]:
-    form = await request.form()
+def _form_data(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
     return {k: str(form.get(k, ""))[:300] for k in names}
 
 
 @router.post("/orgs/new", response_class=HTMLResponse)
-async def org_create(request: Request, session: DbSession,
-                     actor: Annotated[Actor, Depends(require("registry:org:write"))]) -> Response:
-    data = await _org_form(request)
+def org_create(request: Request, session: DbSession, posted: PostedForm,
+               actor: Annotated[Actor, Depends(require("registry:org:write"))]) -> Response:
+    data = _org_form(posted)
     try:
         org = service.create_organisation(session, actor, OrganisationCreate.model_validate(data))
     except (DomainError, ValidationError) as exc:
@@ -240,10 +239,10 @@ def org_edit(request: Request, org_id: int, session: DbSession,
 
 
 @router.post("/orgs/{org_id}/edit", response_class=HTMLResponse)
-async def org_update(request: Request, org_id: int, session: DbSession,
-                     actor: Annotated[Actor, Depends(require("registry:org:read"))]) -> Response:
+def org_update(request: Request, org_id: int, session: DbSession, posted: PostedForm,
+               actor: Annotated[Actor, Depends(require("registry:org:read"))]) -> Response:
     org = service.get_organisation(session, actor, org_id)
-    data = await _org_form(request)
+    data = _org_form(posted)
     try:
         service.update_organisation(session, actor, org_id, OrganisationUpdate.model_validate(data))
     except (DomainError, ValidationError) as exc:
@@ -287,9 +286,9 @@ def park_new(request: Request, session: DbSession,
 
 
 @router.post("/parks/new", response_class=HTMLResponse)
-async def park_create(request: Request, session: DbSession,
-                      actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> Response:
-    form = await _form_data(request, PARK_FORM_FIELDS)
+def park_create(request: Request, session: DbSession, posted: PostedForm,
+                actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> Response:
+    form = _form_data(posted, PARK_FORM_FIELDS)
     try:
         park = service.create_park(session, actor, **ParkCreate.model_validate(form).model_dump())
     except (DomainError, ValidationError) as exc:
@@ -316,9 +315,9 @@ def park_detail(request: Request, park_id: int, session: DbSession,
 
 
 @router.post("/parks/{park_id}/tenancies", response_class=HTMLResponse)
-async def park_add_tenant(request: Request, park_id: int, session: DbSession,
-                          actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> Response:
-    form = await _form_data(request, TENANCY_FORM_FIELDS)
+def park_add_tenant(request: Request, park_id: int, session: DbSession, posted: PostedForm,
+                    actor: Annotated[Actor, Depends(require("registry:park:write"))]) -> Response:
+    form = _form_data(posted, TENANCY_FORM_FIELDS)
     try:
         service.add_tenancy(session, actor, park_id, **TenancyCreate.model_validate(form).model_dump())
     except (DomainError, ValidationError) as exc:
@@ -358,9 +357,9 @@ def person_new(request: Request, session: DbSession,
 
 
 @router.post("/people/new", response_class=HTMLResponse)
-async def person_create(request: Request, session: DbSession,
-                        actor: Annotated[Actor, Depends(require("registry:person:write"))]) -> Response:
-    form = await _form_data(request, PERSON_FORM_FIELDS)
+def person_create(request: Request, session: DbSession, posted: PostedForm,
+                  actor: Annotated[Actor, Depends(require("registry:person:write"))]) -> Response:
+    form = _form_data(posted, PERSON_FORM_FIELDS)
     try:
         person = service.create_person(session, actor, **PersonCreate.model_validate(form).model_dump())
     except (DomainError, ValidationError) as exc:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from lishui.core.db import Database
 
@@ -30,3 +31,12 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+async def posted_form(request: Request) -> FormData:
+    """The parsed form, read in the event loop; the view that uses it stays a plain function and runs in the
+    thread pool (database work must never block the event loop)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]

@@ -9,11 +9,11 @@ methods for cookie sessions, the second factor for roles that need it, and an ex
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
@@ -37,8 +37,10 @@ def authenticator(request: Request) -> Authenticator:
     return request.app.state.authenticator  # type: ignore[no-any-return]
 
 
-async def _check_csrf(request: Request) -> None:
-    expected = authenticator(request).csrf_token(request)
+async def sent_csrf_token(request: Request) -> str:
+    """The CSRF token the client sent (header, or form field), read in the event loop without database work."""
+    if request.method in SAFE_METHODS:
+        return ""
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
         content_type = request.headers.get("content-type", "")
@@ -46,6 +48,11 @@ async def _check_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else ""
+    return sent
+
+
+def _check_csrf(request: Request, sent: str) -> None:
+    expected = authenticator(request).csrf_token(request)
     if not sent or not hmac.compare_digest(sent, expected):
         raise Forbidden("表单已失效或来源不明（CSRF 校验失败），请刷新页面后重试", code="csrf_failed")
 
@@ -60,13 +67,15 @@ def _rate_limit(request: Request, bucket: str | None) -> None:
         raise TooManyRequests()
 
 
-GuardFn = Callable[..., Awaitable[Any]]
+GuardFn = Callable[..., Any]
 
 
 def _make_guard(
     *, permission: str | None, public: bool, rate: str | None, allow_expired: bool, allow_no_mfa: bool
 ) -> GuardFn:
-    async def guard(request: Request, session: DbSession) -> Actor | None:
+    # A plain function: FastAPI runs it in the thread pool, so its database work never blocks the event loop
+    # (an async guard doing blocking queries deadlocks concurrent requests waiting on each other's locks).
+    def guard(request: Request, session: DbSession, sent: Annotated[str, Depends(sent_csrf_token)]) -> Actor | None:
         _rate_limit(request, rate)
         actor = authenticator(request).authenticate(request, session)
         request.state.actor = actor
@@ -75,7 +84,7 @@ def _make_guard(
             # request is then refused: nothing else has happened in this unit of work yet.
             session.commit()
         if request.method not in SAFE_METHODS and not (actor is not None and actor.via_token):
-            await _check_csrf(request)
+            _check_csrf(request, sent)
         if public:
             return actor
         if actor is None:
