@@ -108,8 +108,10 @@ class Database:
 
 def cipher_of(session: Session) -> FieldCipher:
     """The field cipher of the database this session belongs to."""
-    return session.info["cipher"]  # type: ignore[no-any-return]
+    cipher: FieldCipher = session.info["cipher"]
+    return cipher
 
 
 def keys_of(session: Session) -> KeyProvider:
-    return session.info["keys"]  # type: ignore[no-any-return]
+    keys: KeyProvider = session.info["keys"]
+    return keys

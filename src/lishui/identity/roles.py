@@ -37,9 +37,10 @@ class Role:
     org_kinds: frozenset[str] = frozenset()
 
 
-def _role(code: str, label: str, label_en: str, scope: ScopeKind, perms: set[str], **kw: object) -> Role:
-    kinds = kw.pop("org_kinds", ())
-    return Role(code, label, label_en, scope, frozenset(perms), org_kinds=frozenset(kinds), **kw)  # type: ignore[arg-type]
+def _role(code: str, label: str, label_en: str, scope: ScopeKind, perms: set[str], *, mfa_required: bool = False,
+          org_kinds: set[str] | frozenset[str] = frozenset()) -> Role:
+    return Role(code, label, label_en, scope, frozenset(perms), mfa_required=mfa_required,
+                org_kinds=frozenset(org_kinds))
 
 
 ORG_SELF = {*POLICY_ORG, "registry:org:read", "registry:park:read", "registry:person:read", "registry:division:read",

@@ -205,7 +205,7 @@ class Engine:
             result.message = str(exc)
         if trace:
             result.trace = _merge_traces(traces)
-            result.parameters = self.parameters_used(result.trace)
+            result.parameters = self.parameters_used(result.trace or {})
         return result
 
     def apply_caps(self, measure: Measure, facts: Mapping[str, Any], amount: Decimal,
@@ -280,10 +280,10 @@ class Engine:
             lines.append("所用参数：")
             for p in result.parameters:
                 when = f"，自 {p['effective_from']} 起生效" if p.get("effective_from") else ""
-                clause = f"，依据 {p['clause']}" if p.get("clause") else ""
-                if not clause and p.get("source"):
-                    clause = f"，来源 {p['source']}"
-                lines.append(f"  · {p.get('label') or p['name']}（{p['name']}）{when}{clause}")
+                basis = f"，依据 {p['clause']}" if p.get("clause") else ""
+                if not basis and p.get("source"):
+                    basis = f"，来源 {p['source']}"
+                lines.append(f"  · {p.get('label') or p['name']}（{p['name']}）{when}{basis}")
         if result.trace:
             lines.append("计算过程：")
             lines += ["  " + line for line in explain(result.trace).splitlines()]

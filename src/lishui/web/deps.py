@@ -13,7 +13,8 @@ from lishui.core.db import Database
 
 
 def database(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    db: Database = request.app.state.db
+    return db
 
 
 def db_session(request: Request) -> Iterator[Session]:

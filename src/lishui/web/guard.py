@@ -34,7 +34,8 @@ class Authenticator(Protocol):
 
 
 def authenticator(request: Request) -> Authenticator:
-    return request.app.state.authenticator  # type: ignore[no-any-return]
+    found: Authenticator = request.app.state.authenticator
+    return found
 
 
 async def sent_csrf_token(request: Request) -> str:
@@ -143,11 +144,13 @@ def served_routes(routes: Iterable[BaseRoute]) -> tuple[list[RouteEntry], list[B
 
 def guard_of(route: Any) -> dict[str, Any] | None:
     """The guard declared on a FastAPI route, found in its dependency tree."""
-    stack = list(getattr(route, "dependant", None).dependencies) if hasattr(route, "dependant") else []
+    dependant = getattr(route, "dependant", None)
+    stack = list(dependant.dependencies) if dependant is not None else []
     while stack:
         dep = stack.pop()
         info = getattr(dep.call, "__guard__", None)
         if info is not None:
-            return info  # type: ignore[no-any-return]
+            found: dict[str, Any] = info
+            return found
         stack.extend(dep.dependencies)
     return None
