@@ -7,9 +7,11 @@ takes precedence over it, so a later subsystem replaces typed-in figures without
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -19,9 +21,10 @@ from sqlalchemy.orm import Session
 from lishui.core import audit
 from lishui.core.actor import Actor
 from lishui.core.errors import FieldError, NotFound, ValidationFailed
+from lishui.core.tabular import read_table
 from lishui.policy.lang import SymbolTable, Type
 from lishui.policy.models import PolicyFact
-from lishui.registry import Organisation, ParkTenancy, get_organisation
+from lishui.registry import Organisation, ParkTenancy, get_organisation, scope_orgs
 
 
 class FactProvider(Protocol):
@@ -244,3 +247,224 @@ def require_org(session: Session, org_id: int) -> Organisation:
     if org is None:
         raise NotFound("机构不存在")
     return org
+
+
+# ---------------------------------------------------------------- the period's own facts
+
+def period_facts(year: int) -> dict[str, Any]:
+    """Facts that follow from the period alone (the pack declares them with domain ``period``)."""
+    return {"year": year, "days_in_year": 366 if calendar.isleap(year) else 365}
+
+
+def provided_names() -> frozenset[str]:
+    """Facts a registered provider (or the period) answers: they are not typed in or imported."""
+    names: set[str] = set(period_facts(2000))
+    for provider in _PROVIDERS:
+        names |= provider.provides
+    return frozenset(names)
+
+
+# ---------------------------------------------------------------- one organisation's facts, for a page
+
+@dataclass
+class FactRow:
+    """One fact of an organisation for a year: its value, where the value comes from, and its revisions."""
+
+    name: str
+    label: str
+    type: Type
+    unit: str
+    domain: str
+    value: Any = None
+    origin: str = ""  # provider | period | table | default | "" (unknown)
+    provider: str = ""
+    history: list[PolicyFact] = field(default_factory=list)  # revisions in the facts table, newest first
+
+    @property
+    def recordable(self) -> bool:
+        return self.origin not in ("provider", "period")
+
+
+def fact_sheet(session: Session, actor: Actor, facts_info: Mapping[str, Any], defaults: Mapping[str, Any],
+               org_id: int, year: int) -> list[FactRow]:
+    """Every fact a pack names for this organisation and year (``facts_info``: name -> FactInfo), with values
+    from providers, the period and the facts table (providers first, as the engine sees them), then defaults.
+    Facts recorded in the table that the pack does not name are listed after them."""
+    history = fact_history(session, actor, org_id, year)  # 404 for an organisation outside the actor's scope
+    by_name: dict[str, list[PolicyFact]] = {}
+    for fact in history:
+        by_name.setdefault(fact.name, []).append(fact)
+    provided: dict[str, tuple[str, Any]] = {}
+    for provider in _PROVIDERS:
+        for name, value in provider.provide(session, [org_id], year).get(org_id, {}).items():
+            if value is not None:
+                provided[name] = (provider.name, value)
+    period = period_facts(year)
+    rows: list[FactRow] = []
+    for name, info in facts_info.items():
+        row = FactRow(name, info.label or name, info.type, info.unit, info.domain, history=by_name.get(name, []))
+        if name in period:
+            row.value, row.origin = period[name], "period"
+        elif name in provided:
+            row.origin = "provider"
+            row.provider, row.value = provided[name]
+        elif row.history:
+            row.value, row.origin = from_canonical(row.history[0].value, info.type), "table"
+        elif defaults.get(name) is not None:
+            row.value, row.origin = defaults[name], "default"
+        rows.append(row)
+    for name, revisions in by_name.items():
+        if name not in facts_info:
+            rows.append(FactRow(name, name, Type.DECIMAL, "", "", revisions[0].value, "table", history=revisions))
+    return rows
+
+
+# ---------------------------------------------------------------- importing facts from a spreadsheet
+
+KEY_COLUMNS = ("统一社会信用代码", "年度")
+MAX_IMPORT_ERRORS = 200
+YEARS = (2000, 2100)
+
+
+@dataclass
+class FactImportReport:
+    total_rows: int = 0
+    recorded: int = 0  # new revisions written
+    unchanged: int = 0  # cells equal to the value already recorded: nothing written for them
+    organisations: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def template_rows(symbols: SymbolTable) -> tuple[list[str], list[list[str]]]:
+    """The import template: the key columns, then every fact that can be typed in (no example rows)."""
+    provided = provided_names()
+    return [*KEY_COLUMNS, *[n for n in symbols.facts if n not in provided]], []
+
+
+def import_facts(session: Session, actor: Actor, symbols: SymbolTable, content: bytes,
+                 filename: str = "") -> FactImportReport:
+    """Record facts from an Excel or CSV file: 统一社会信用代码, 年度, then one column per fact (its name).
+
+    All or nothing: every row and cell is checked first (unknown column, unknown or invisible organisation,
+    wrong type, negative money, a share above 1, a repeated row); if anything is wrong nothing is stored and
+    the report names each row and column. An empty cell records nothing; a value equal to the one already
+    recorded writes no new revision.
+    """
+    provided = provided_names()
+    sheet = read_table(content, [*KEY_COLUMNS, *symbols.facts, *sorted(provided - set(symbols.facts))],
+                       KEY_COLUMNS)
+    refused = [FieldError(col, f"“{col}”由登记系统或申报年度自动提供，不能导入", 1)
+               for col in sheet.headers if col in provided]
+    if refused:
+        raise ValidationFailed("表头中有不能导入的列", refused)
+    fact_columns = [c for c in sheet.headers if c not in KEY_COLUMNS]
+    report = FactImportReport(total_rows=len(sheet.rows))
+    codes = {row["统一社会信用代码"].strip().upper() for row in sheet.rows}
+    visible = dict(session.execute(scope_orgs(select(Organisation.uscc, Organisation.id), actor)
+                                   .where(Organisation.uscc.in_(list(codes)))).tuples().all()) if codes else {}
+    first_row: dict[tuple[str, str], int] = {}
+    values: list[tuple[int, int, str, str]] = []  # org_id, year, name, canonical value
+
+    def error(column: str, message: str, row: int) -> None:
+        if len(report.errors) >= MAX_IMPORT_ERRORS:
+            report.truncated = True
+        else:
+            report.errors.append(FieldError(column, message, row))
+
+    for index, row in enumerate(sheet.rows, start=2):
+        code = row["统一社会信用代码"].strip().upper()
+        org_id = visible.get(code)
+        if not code:
+            error("统一社会信用代码", "不能为空", index)
+        elif org_id is None:
+            error("统一社会信用代码", f"未找到统一社会信用代码为 {code[:18]} 的机构，或该机构不在您的管辖范围内", index)
+        year: int | None = None
+        try:
+            year = parse_value(row["年度"], Type.INTEGER)
+            if not YEARS[0] <= year <= YEARS[1]:
+                error("年度", f"年度应在 {YEARS[0]}–{YEARS[1]} 之间", index)
+                year = None
+        except BadValue as exc:
+            error("年度", str(exc), index)
+        key = (code, row["年度"].strip())
+        if key in first_row:
+            error("统一社会信用代码", f"与第 {first_row[key]} 行是同一机构、同一年度", index)
+        else:
+            first_row[key] = index
+        for column in fact_columns:
+            raw = row[column]
+            if raw.strip() == "":
+                continue
+            decl = symbols.facts[column]
+            try:
+                parsed = parse_value(raw, decl.type)
+                check_share(column, decl.type, parsed)
+            except BadValue as exc:
+                error(column, f"{decl.label or column}：{exc}（{type_hint(decl.type)}）", index)
+                continue
+            if org_id is not None and year is not None:
+                values.append((org_id, year, column, canonical(parsed)))
+    if not report.ok:
+        return report
+    report.organisations = len({v[0] for v in values})
+    _write_imported(session, actor, values, report)
+    audit.record(session, actor, "policy.fact.import", object_type="policy_facts", object_id="",
+                 detail={"file": filename[:200], "sha256": hashlib.sha256(content).hexdigest(),
+                         "rows": report.total_rows, "recorded": report.recorded, "unchanged": report.unchanged})
+    return report
+
+
+def _write_imported(session: Session, actor: Actor, values: list[tuple[int, int, str, str]],
+                    report: FactImportReport) -> None:
+    if not values:
+        return
+    org_ids = sorted({v[0] for v in values})
+    years = sorted({v[1] for v in values})
+    latest: dict[tuple[int, int, str], tuple[int, str]] = {}
+    for start in range(0, len(org_ids), 500):
+        chunk = org_ids[start:start + 500]
+        rows = session.execute(select(PolicyFact.org_id, PolicyFact.year, PolicyFact.name, PolicyFact.revision,
+                                      PolicyFact.value)
+                               .where(PolicyFact.org_id.in_(chunk), PolicyFact.year.in_(years))).all()
+        for org_id, year, name, revision, value in rows:
+            current = latest.get((org_id, year, name))
+            if current is None or revision > current[0]:
+                latest[(org_id, year, name)] = (revision, value)
+    for org_id, year, name, value in values:
+        revision, existing = latest.get((org_id, year, name), (0, None))
+        if existing == value:
+            report.unchanged += 1
+            continue
+        session.add(PolicyFact(org_id=org_id, year=year, name=name, value=value, revision=revision + 1,
+                               source="import", note="", recorded_by=actor.username))
+        latest[(org_id, year, name)] = (revision + 1, value)
+        report.recorded += 1
+    session.flush()
+
+
+def type_hint(type_: Type) -> str:
+    """What a cell of this type should hold, in plain words."""
+    return {
+        Type.MONEY: "金额，单位元，最多两位小数",
+        Type.DECIMAL: "数字；比例写小数，如 0.35",
+        Type.INTEGER: "整数",
+        Type.BOOL: "是 或 否",
+        Type.DATE: "日期，如 2016-03-01",
+    }[type_]
+
+
+def record_typed_fact(session: Session, actor: Actor, symbols: SymbolTable, *, org_id: int, year: int, name: str,
+                      value: str, note: str = "") -> PolicyFact:
+    """An officer records one fact: as ``record_fact``, refusing facts a provider or the period answers."""
+    if name in provided_names():
+        get_organisation(session, actor, org_id)
+        raise ValidationFailed(f"“{name}”由登记系统或申报年度自动提供，不能手工录入",
+                               [FieldError("name", "该事实由登记系统自动提供")])
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValidationFailed("年度有误", [FieldError("year", f"年度应在 {YEARS[0]}–{YEARS[1]} 之间")])
+    return record_fact(session, actor, symbols, org_id=org_id, year=year, name=name, value=value, note=note)
