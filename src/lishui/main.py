@@ -22,6 +22,7 @@ from lishui.core.ratelimit import RateLimiter
 from lishui.identity import PlatformAuthenticator
 from lishui.identity import routes as identity_routes
 from lishui.identity import views as identity_views
+from lishui.policy import routes as policy_routes
 from lishui.registry import routes as registry_routes
 from lishui.registry import views as registry_views
 from lishui.web import errors
@@ -35,6 +36,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     identity_routes.router,
     registry_views.router,
     registry_routes.router,
+    policy_routes.router,
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from datetime import date
 
 import pyotp
 from fastapi.testclient import TestClient
@@ -80,6 +81,31 @@ class Factory:
             assert user is not None
             org = registry.get_organisation_unscoped(session, user.org_id)
             return identity.actor_for(user, org, mfa_verified=True)
+
+    def park_tenant(self, org_id: int, *, move_in: date = date(2017, 3, 1), division: str = "331102",
+                    area: str = "200.00") -> int:
+        """A new park in ``division`` (with its own operator) and the organisation as its tenant; the park id."""
+        from decimal import Decimal
+
+        operator = self.org(kind="park_operator", division=division)
+        with self.db.unit_of_work() as session:
+            park = registry.create_park(session, self.system, name=f"测试电商园{next(_counter)}号",
+                                        operator_org_id=operator, division_code=division,
+                                        total_area_m2=Decimal("20000.00"))
+            registry.add_tenancy(session, self.system, park.id, org_id=org_id, move_in_date=move_in,
+                                 leased_area_m2=Decimal(area))
+            return park.id
+
+    def facts(self, org_id: int, year: int, **values: object) -> None:
+        """Record policy facts for an organisation and year, as an officer would (values as text or numbers)."""
+        from lishui.policy import facts as policy_facts
+        from lishui.policy import service as policy
+
+        with self.db.unit_of_work() as session:
+            for name, value in values.items():
+                text = ("是" if value else "否") if isinstance(value, bool) else str(value)
+                policy_facts.record_fact(session, self.system, policy.fact_symbols(), org_id=org_id, year=year,
+                                         name=name, value=text)
 
     def token(self, account: Account, name: str = "test") -> str:
         with self.db.unit_of_work() as session:

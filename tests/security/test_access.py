@@ -33,7 +33,7 @@ SIGNED_IN_ALLOW_LIST = {
 }
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
-OBJECT_PARAMS = {"org_id", "park_id", "person_id"}
+OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id"}
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
 CITY_ONLY_PARAMS = {"user_id", "token_id"}
 
@@ -58,7 +58,28 @@ def any_ids(world: World) -> dict[str, int]:
         with world.db.unit_of_work() as session:
             world.ids["token_id"] = session.query(ApiToken.id).order_by(ApiToken.id.desc()).first()[0]
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
-            "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"]}
+            "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
+            **policy_samples(world)}
+
+
+def policy_samples(world: World) -> dict[str, int | str]:
+    """A pack, a parameter and a measure of the shipped city pack; a city-wide batch run."""
+    return {"key": "lishui-2015@2015.1", "name": "m03_cap", "measure": "M03", "run_id": policy_runs(world)["city"]}
+
+
+def policy_runs(world: World) -> dict[str, int]:
+    """Batch runs started by a city officer, a Liandu (331102) and a Jinyun (331122) county officer, once."""
+    if "run_city" not in world.ids:
+        from lishui.policy import service as policy
+
+        pack = policy.resolve_pack("lishui-2015")
+        starters = {"city": world.account("city_officer"), "liandu": world.account("county_officer"),
+                    "jinyun": world.factory.account("county_officer", division="331122")}
+        for key, account in starters.items():
+            actor = world.factory.actor(account)
+            with world.db.unit_of_work() as session:
+                world.ids[f"run_{key}"] = policy.run_batch(session, actor, pack, 2017).id
+    return {key: world.ids[f"run_{key}"] for key in ("city", "liandu", "jinyun")}
 
 
 def assert_error_json(resp, status: int, code: str) -> None:
@@ -217,7 +238,9 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
         keys = ("ent_a", "park_a", "person_a") if own else ("ent_b", "park_b", "person_b")
     else:  # a county officer of Liandu (331102)
         keys = ("ent_b", "park_b", "person_b") if own else ("ent_far", "park_far", "person_far")
-    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]]}
+    # Batch runs: a county officer sees its county's runs, not another county's (nor city-wide ones).
+    run = policy_runs(world)["liandu" if own else "jinyun"]
+    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), OBJECT_CASES, ids=[f"{r} {e.id}" for e, r in OBJECT_CASES])

@@ -37,8 +37,10 @@ def _text_of(resp) -> str:
 
 
 def _visible(world: World) -> dict[str, int]:
+    from tests.security.test_access import policy_samples
+
     return {"org_id": world.ids["ent_a"], "park_id": world.ids["park_a"], "person_id": world.ids["person_a"],
-            "user_id": world.account("enterprise_user").user_id, "token_id": 1}
+            "user_id": world.account("enterprise_user").user_id, "token_id": 1, **policy_samples(world)}
 
 
 @pytest.mark.parametrize("endpoint", READS, ids=ids_of(READS))
