@@ -23,6 +23,7 @@ from lishui.identity import PlatformAuthenticator
 from lishui.identity import routes as identity_routes
 from lishui.identity import views as identity_views
 from lishui.policy import routes as policy_routes
+from lishui.policy import views as policy_views
 from lishui.registry import routes as registry_routes
 from lishui.registry import views as registry_views
 from lishui.web import errors
@@ -36,6 +37,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     identity_routes.router,
     registry_views.router,
     registry_routes.router,
+    policy_views.router,
     policy_routes.router,
 ]
 

@@ -25,6 +25,7 @@ from tests.security.routes import (
 # The only routes anyone may call without signing in.
 PUBLIC_ALLOW_LIST = {
     "GET /login", "POST /login", "GET /lang", "GET /healthz", "GET /api/docs", "GET /api/openapi.json",
+    "GET /calculator",
 }
 # Routes for any signed-in user, whatever the role: the account itself and the home page.
 SIGNED_IN_ALLOW_LIST = {

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from lishui.cli.common import load, operator_actor
 from lishui.core import audit
+from lishui.core.console import load, operator_actor
 
 app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 

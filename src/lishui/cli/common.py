@@ -1,31 +1,5 @@
-"""Shared CLI plumbing: settings and database for a command, an actor for the operator."""
+"""Kept for the commands written against the old home; the plumbing lives in ``lishui.core.console``."""
 
-from __future__ import annotations
+from lishui.core.console import console_error, load, operator_actor
 
-import getpass
-
-import typer
-
-from lishui.config import Settings, SettingsError, load_settings
-from lishui.core.actor import Actor
-from lishui.core.crypto import SettingsKeyProvider
-from lishui.core.db import Database
-
-
-def console_error(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-
-
-def load() -> tuple[Settings, Database]:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        console_error(str(exc))
-        raise typer.Exit(2) from None
-    return settings, Database(settings.database_url, SettingsKeyProvider(settings.secret_key, settings.field_key))
-
-
-def operator_actor(command: str) -> Actor:
-    """Commands run on the server act as the operator's OS account, recorded in the audit trail."""
-    return Actor(user_id=None, username=f"cli:{getpass.getuser()}", display_name="命令行", role="system",
-                 org_id=None, permissions=frozenset({"*"}), scope="city", request_id=command)
+__all__ = ["console_error", "load", "operator_actor"]

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
-from lishui.cli.common import console_error, load
+from lishui.core.console import console_error, load
 from lishui.core.migrate import upgrade as run_upgrade
 
 app = typer.Typer(help="Database: migrate, back up, restore.", no_args_is_help=True)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from lishui.cli import audit_cmd, db_cmd, orgs_cmd, users_cmd
-from lishui.cli.common import console_error, load
+from lishui.core.console import console_error, load
 from lishui.policy import cli as policy_cli
 
 app = typer.Typer(help="丽水市电子商务促进平台 — Lishui e-commerce promotion platform.", no_args_is_help=True,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lishui.cli.common import console_error, load, operator_actor
+from lishui.core.console import console_error, load, operator_actor
 from lishui.core.errors import DomainError
 from lishui.core.tabular import write_csv, write_xlsx
 from lishui.registry import service

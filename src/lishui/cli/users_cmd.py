@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from lishui.cli.common import console_error, load, operator_actor
+from lishui.core.console import console_error, load, operator_actor
 from lishui.core.errors import DomainError
 from lishui.identity import service
 from lishui.identity.roles import ROLES

@@ -231,7 +231,7 @@ def explain_(
     """Explain, clause by clause, what an organisation in the database gets under each measure."""
     from sqlalchemy import select
 
-    from lishui.cli.common import load, operator_actor
+    from lishui.core.console import load, operator_actor
     from lishui.registry import Organisation
 
     _, db = load()

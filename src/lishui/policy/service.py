@@ -19,8 +19,8 @@ from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, Forbidden, NotFound
 from lishui.policy import facts as fact_store
 from lishui.policy.engine import Engine, Entity, EntityColumns, MeasureResult, period_window
-from lishui.policy.models import BatchCandidate, BatchRun, PolicyFact
 from lishui.policy.lang import FactDecl, SymbolTable
+from lishui.policy.models import BatchCandidate, BatchRun, PolicyFact
 from lishui.policy.pack.model import FactInfo, Pack
 from lishui.registry import CITY_CODE, Division, Organisation, get_organisation, scope_orgs
 
@@ -266,9 +266,9 @@ def valid_years(pack: Pack) -> list[int]:
 
 
 def default_year(session: Session) -> int:
-    """The year pages open on: the latest year with recorded facts inside some pack's validity, else last year
-    (or the nearest year any pack covers)."""
-    years = sorted({y for p in packs().values() for y in valid_years(p)})
+    """The year pages open on: the latest year with recorded facts inside a city pack's validity, else last year
+    (or the nearest year a city pack covers)."""
+    years = sorted({y for p in packs().values() if not p.derives_from for y in valid_years(p)})
     recorded = session.scalar(select(func.max(PolicyFact.year)).where(PolicyFact.year.in_(years))) if years else None
     if recorded:
         return int(recorded)

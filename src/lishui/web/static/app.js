@@ -56,6 +56,18 @@
     }
   });
 
+  // A long-running form (a batch run) says so while the server works, and cannot be sent twice.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form.matches && form.matches("form[data-busy]")) {
+      if (form.classList.contains("busy")) {
+        evt.preventDefault();
+        return;
+      }
+      form.classList.add("busy");
+    }
+  });
+
   function init() {
     var selects = document.querySelectorAll("select[data-townships]");
     for (var i = 0; i < selects.length; i++) {
