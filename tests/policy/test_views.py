@@ -439,3 +439,27 @@ def test_every_policy_page_is_csp_clean(officer, factory):
         assert resp.status_code == 200, path
         assert_csp_clean(resp.text)
         assert csrf_from(resp.text)
+
+
+# ---------------------------------------------------------------- the demo
+
+def test_the_demo_gives_the_batch_page_candidates_for_several_measures(officer, db):
+    from lishui.core.actor import system_actor
+    from lishui.policy import demo as policy_demo
+    from lishui.policy import service as policy
+    from lishui.registry import demo as registry_demo
+
+    actor = system_actor("demo")
+    with db.unit_of_work() as session:
+        registry_demo.generate(session, actor, enterprises=400)
+        made = policy_demo.generate(session, actor)
+        assert made.run is not None and made.facts > 300
+        run_id = made.run.id
+        measures = policy.run_summary(made.run)["measures"]
+    found = {m for m, s in measures.items() if s["eligible"]}
+    assert {"M01", "M03", "M06", "M08", "M12", "M21", "M22"} <= found
+    assert {m for m, s in measures.items() if s["near_miss"]} >= {"M01", "M03", "M22"}
+    with db.unit_of_work() as session:
+        assert policy_demo.generate(session, actor).facts == 0  # loaded once
+    doc = parse(officer.get(f"/policy/batch/{run_id}").text)
+    assert len(table_rows(doc.by_id("candidate-table"))) > 20 and len(table_rows(doc.by_id("near-table"))) > 5

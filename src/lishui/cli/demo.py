@@ -1,15 +1,17 @@
-"""Load the demo data set: registry first, then accounts. Idempotent: a loaded database is left alone."""
+"""Load the demo data set: registry first, then policy facts and a batch run, then accounts.
+Idempotent: a loaded database is left alone."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from lishui.cli.common import operator_actor
 from lishui.config import Settings
+from lishui.core.console import operator_actor
 from lishui.core.db import Database
 from lishui.core.migrate import upgrade
 from lishui.identity.demo import DemoAccount, create_accounts
 from lishui.identity.models import User
+from lishui.policy import demo as policy_demo
 from lishui.registry import ZONE_CODE
 from lishui.registry import demo as registry_demo
 
@@ -33,4 +35,5 @@ def load_demo(settings: Settings, db: Database, *, enterprises: int = 3000) -> l
             "provider_user": first["service_provider"],
         }
         assert ZONE_CODE in reg.county_bureaus
+        policy_demo.generate(session, actor)
         return create_accounts(session, actor, org_for_role)

@@ -200,7 +200,7 @@ def _versions(param: Parameter) -> list[dict[str, Any]]:
     """Each dated value with the day it took effect and the day the next one replaced it."""
     today = clock.today()
     current = param.value_on(today) if param.shape is ParamShape.DATED else None
-    rows = []
+    rows: list[dict[str, Any]] = []
     versions = list(param.versions)
     for i, v in enumerate(versions):
         following = versions[i + 1].effective_from if i + 1 < len(versions) else None
