@@ -140,6 +140,12 @@ def test_officers_find_organisations_to_evaluate_within_their_scope(app, factory
     assert [r[0] for r in found] == ["查找测试莲都有限公司"]
 
 
+def test_a_year_without_a_pack_for_the_place_is_said_on_the_page(officer, factory):
+    org = factory.org(division="331126")  # 庆元县 in 2021: the city pack has ended, no county pack
+    resp = officer.get("/policy/evaluate", params={"org_id": org, "year": 2021})
+    assert resp.status_code == 422 and "2021 年没有适用于该机构所在地的有效政策包" in resp.text
+
+
 # ---------------------------------------------------------------- batch runs
 
 def _run_batch(client: TestClient, pack: str = CITY_PACK, year: int = YEAR) -> int:
@@ -195,6 +201,12 @@ def test_a_county_officers_run_covers_its_county_and_is_hidden_from_others(app, 
     assert other.get(f"/policy/batch/{run_id}/export").status_code == 404
     assert f"#{run_id}" not in other.get("/policy/batch").text
     assert officer.get(f"/policy/batch/{run_id}").status_code == 200
+
+
+def test_a_county_officer_starts_from_the_pack_in_force_in_the_county(app, factory):
+    jinyun = signed_in(app, factory, "county_officer", division="331122")
+    selected = parse(jinyun.get("/policy/batch").text).by_id("f-pack").find_all(lambda n: "selected" in n.attrs)
+    assert [o.attrs["value"] for o in selected] == ["jinyun-2016@2016.1"]
 
 
 def test_a_batch_for_a_year_outside_the_pack_is_refused_on_the_form(officer):

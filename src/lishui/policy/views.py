@@ -244,15 +244,18 @@ def evaluate_page(request: Request, session: DbSession, actor: Annotated[Actor, 
         return render(request, "policy/evaluate.html", context)
     org = get_organisation(session, actor, org_id)  # 404 outside the actor's scope, before anything else
     context["org"] = org
-    if year not in context["years"]:
-        context["message"] = pick(language(request), f"{year} 年不在任何政策包的有效期内",
-                                  f"No policy pack covers {year}")
+    in_force = _facts_pack(year, org.division_code)
+    if in_force is None:
+        context["message"] = pick(language(request), f"{year} 年没有适用于该机构所在地的有效政策包",
+                                  f"No policy pack in force in {year} covers where this organisation is")
         return render(request, "policy/evaluate.html", context, status=422)
-    pack, entity, results = service.evaluate_org(session, actor, org.id, year, measure_id=measure or None)
+    pack, entity, results = service.evaluate_org(session, actor, org.id, year, pack=in_force,
+                                                 measure_id=measure or None)
     views = [_result_view(r) for r in results]
     context.update({
         "pack": pack, "pack_key": service.pack_key(pack), "entity": entity,
-        "relevant": [v for v in views if v["r"].status not in NOT_RELEVANT],
+        "relevant": sorted((v for v in views if v["r"].status not in NOT_RELEVANT),
+                           key=lambda v: CALC_ORDER.index(v["r"].status)),
         "others": [v for v in views if v["r"].status in NOT_RELEVANT],
         "total": sum((r.amount for r in results if r.eligible), Decimal("0.00")),
         "detail": _detail(pack, entity, results[0], year) if measure else None,
@@ -343,10 +346,10 @@ def _batch_page(request: Request, session: Any, actor: Actor, form: dict[str, st
 @router.get("/policy/batch", response_class=HTMLResponse)
 def batch_page(request: Request, session: DbSession,
                actor: Annotated[Actor, Depends(require("policy:batch:read"))]) -> Response:
-    default = service.resolve_pack("lishui-2015") if any(p.id == "lishui-2015" for p in service.packs().values()) \
-        else next(iter(service.packs().values()))
-    return _batch_page(request, session, actor, {"pack": service.pack_key(default),
-                                                 "year": str(service.default_year(session))}, "")
+    year = service.default_year(session)
+    # A county's officers start from the pack in force in their county (its own pack, if it has one).
+    default = _facts_pack(year, actor.scope_division or CITY_CODE) or next(iter(service.packs().values()))
+    return _batch_page(request, session, actor, {"pack": service.pack_key(default), "year": str(year)}, "")
 
 
 @router.post("/policy/batch", response_class=HTMLResponse)
