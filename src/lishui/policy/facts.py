@@ -220,7 +220,10 @@ class RegistryFacts:
             facts["in_park"] = False
             out[org.id] = facts
         year_end = dt.date(year, 12, 31)
-        tenancies = session.scalars(select(ParkTenancy).where(ParkTenancy.move_in_date <= year_end))
+        tenancy_query = select(ParkTenancy).where(ParkTenancy.move_in_date <= year_end)
+        if len(org_ids) < 5000:
+            tenancy_query = tenancy_query.where(ParkTenancy.org_id.in_(list(org_ids)))
+        tenancies = session.scalars(tenancy_query)
         for t in tenancies:
             if t.org_id not in out or (t.move_out_date is not None and t.move_out_date < dt.date(year, 1, 1)):
                 continue
