@@ -9,7 +9,7 @@ the calculator and files given to the CLI. Both paths give the same answer for e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lishui.policy.lang import LangError, RationalColumn, Type, explain
+from lishui.policy.lang.vector import VectorEvaluator
 from lishui.policy.pack.model import Measure, Pack
 
 Status = Literal["eligible", "not_eligible", "out_of_scope", "not_covered", "not_beneficiary", "external_unset",
@@ -293,93 +294,134 @@ class Engine:
 
     def evaluate_batch(self, entities: EntityColumns, year: int, measure_ids: Sequence[str] | None = None
                        ) -> dict[str, BatchResult]:
-        """All entities × measures, vectorised. Per-entity answers equal ``evaluate`` (without traces)."""
-        ids = list(measure_ids) if measure_ids else list(self.pack.measures)
-        return {m: self.batch_measure(self.pack.measures[m], entities, year) for m in ids}
+        """All entities × measures, vectorised. Per-entity answers equal ``evaluate`` (without traces).
 
-    def batch_measure(self, measure: Measure, ent: EntityColumns, year: int) -> BatchResult:
+        One rule-language evaluator serves the whole batch (each fact column is read and each named formula
+        computed once), kind and place comparisons are shared by every measure, and statuses are small codes."""
+        ids = list(measure_ids) if measure_ids else list(self.pack.measures)
+        shared: dict[Any, Any] = {}
+        return {m: self.batch_measure(self.pack.measures[m], entities, year, shared) for m in ids}
+
+    def _evaluator(self, program: Any, ent: EntityColumns, on: dt.date, shared: dict[Any, Any]) -> VectorEvaluator:
+        key = ("evaluator", id(program))
+        ev = shared.get(key)
+        if ev is None:
+            ev = shared[key] = VectorEvaluator(program, ent.columns, self.params, as_of=on, size=ent.size)
+        return ev
+
+    def batch_measure(self, measure: Measure, ent: EntityColumns, year: int,
+                      shared: dict[Any, Any] | None = None) -> BatchResult:
         n = ent.size
-        status = np.full(n, "not_eligible", dtype=object)
-        amount = np.zeros(n, dtype=np.int64)
-        before = np.zeros(n, dtype=np.int64)
-        failed_count = np.zeros(n, dtype=np.int64)
-        failed_first = np.full(n, -1, dtype=np.int64)
-        out = BatchResult(measure.id, status, amount, before, failed_count, failed_first)
+        codes = np.zeros(n, dtype=np.int8)  # not_eligible
+        failed_count = np.zeros(n, dtype=np.int8)
+        failed_first = np.full(n, -1, dtype=np.int8)
+        zero = np.zeros(n, dtype=np.int64)
+        out = BatchResult(measure.id, codes, zero, zero, failed_count, failed_first)
         if period_window(self.pack, year) is None:
-            status[:] = "not_covered"
+            codes[:] = STATUS_CODE["not_covered"]
             return out
+        shared = {} if shared is None else shared
+
+        def isin(which: str, values: Iterable[str]) -> np.ndarray:
+            column = getattr(ent, which)
+            found = np.zeros(n, dtype=bool)
+            for v in sorted(set(values)):
+                key = (which, v)
+                if key not in shared:
+                    shared[key] = column == v
+                found |= shared[key]
+            return found
+
+        def mark(mask: np.ndarray, status: Status) -> None:
+            # Each entity is marked at most once: masks are narrowed as the checks go.
+            codes[:] += mask.view(np.int8) * int(STATUS_CODE[status])
+
         active = np.ones(n, dtype=bool)
         if measure.beneficiary_kinds:
-            ok = np.isin(ent.kinds, list(measure.beneficiary_kinds))
-            status[active & ~ok] = "not_beneficiary"
+            ok = isin("kinds", measure.beneficiary_kinds)
+            mark(~ok, "not_beneficiary")
             active &= ok
         if not measure.all_counties:
-            ok = np.isin(ent.divisions, list(self.pack.jurisdictions))
-            status[active & ~ok] = "out_of_scope"
+            ok = isin("divisions", self.pack.jurisdictions)
+            mark(active & ~ok, "out_of_scope")
             active &= ok
         if measure.external is not None and self.pack.parameters[measure.external.param].unset:
-            status[active] = "external_unset"
+            mark(active, "external_unset")
             return out
+        have = np.ones(n, dtype=bool)
         for f in required_facts(measure):
             present = ent.present.get(f)
-            ok = present if present is not None else np.zeros(n, dtype=bool)
-            status[active & ~ok] = "missing_facts"
-            active &= ok
+            if present is None:
+                have[:] = False
+                break
+            have &= present
+        mark(active & ~have, "missing_facts")
+        active &= have
         if not active.any():
             return out
-        on = as_of(self.pack, year)
-        columns = ent.columns
+        ev = self._evaluator(measure.amount.program, ent, as_of(self.pack, year), shared)
         passed_all = active.copy()
         for i, cond in enumerate(measure.conditions):
-            col = cond.expr.evaluate_vectorised(columns, self.params, as_of=on, size=n)
-            passed = col.values.astype(bool)
+            col = ev.evaluate_node(cond.expr.expr, Type.BOOL, cond.expr.types)
             if col.errors is not None:
-                status[active & col.errors] = "error"
+                mark(active & col.errors, "error")
                 active &= ~col.errors
                 passed_all &= ~col.errors
-            failed = active & ~passed
-            failed_first[failed & (failed_first < 0)] = i
-            failed_count[failed] += 1
-            passed_all &= passed
+            failed = active & ~col.values
+            failed_first[:] += (failed & (failed_first < 0)).view(np.int8) * np.int8(i + 1)
+            failed_count[:] += failed.view(np.int8)
+            passed_all &= col.values
         passed_all &= active
-        col = measure.amount.evaluate_vectorised(columns, self.params, as_of=on, size=n)
+        col = ev.evaluate_node(measure.amount.expr, measure.amount.type, measure.amount.types)
         if col.errors is not None:
-            status[passed_all & col.errors] = "error"
+            mark(passed_all & col.errors, "error")
             passed_all &= ~col.errors
-        raw = np.where(passed_all, col.values.astype(np.int64), 0)
-        before[:] = raw
-        value = raw.copy()
+        raw = np.multiply(col.values, passed_all).astype(np.int64, copy=False)
+        value = raw
         for cap in measure.caps:
             limit = int(_money(self.params[cap.param]) * 100)
             if cap.kind == "per_claim":
-                remaining = np.full(n, limit, dtype=np.int64)
+                value = np.minimum(value, limit)
             else:
                 kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap.kind]
-                received = ent.money_column(received_fact(measure.id, kind))
-                remaining = np.maximum(limit - received, 0)
-            value = np.minimum(value, remaining)
+                value = np.minimum(value, np.maximum(limit - ent.money_column(received_fact(measure.id, kind)), 0))
         if measure.funding.includes_provincial:
             value = np.maximum(value - ent.money_column(provincial_fact(measure.id)), 0)
-        amount[:] = np.where(passed_all, value, 0)
-        status[passed_all] = "eligible"
+        out.before_caps_fen = raw
+        out.amount_fen = value if value is not raw else raw.copy()  # zero wherever passed_all is false
+        mark(passed_all, "eligible")
         return out
+
+
+STATUSES: tuple[Status, ...] = ("not_eligible", "eligible", "out_of_scope", "not_covered", "not_beneficiary",
+                                "external_unset", "missing_facts", "error")
+STATUS_CODE = {s: np.int8(i) for i, s in enumerate(STATUSES)}
+_STATUS_NAMES = np.array(STATUSES, dtype=object)
 
 
 @dataclass
 class BatchResult:
     measure_id: str
-    status: np.ndarray  # object array of Status
+    codes: np.ndarray  # int8 index into STATUSES
     amount_fen: np.ndarray  # int64, after caps and deductions
     before_caps_fen: np.ndarray
     failed_count: np.ndarray  # how many conditions failed (for 差一点: exactly one)
     failed_first: np.ndarray  # index of the first failed condition, -1 if none
+    _status: np.ndarray | None = None
+
+    @property
+    def status(self) -> np.ndarray:
+        """Statuses as names (an object array), built on first use."""
+        if self._status is None:
+            self._status = _STATUS_NAMES[self.codes]
+        return self._status
 
     def eligible(self) -> np.ndarray:
-        return self.status == "eligible"
+        return self.codes == STATUS_CODE["eligible"]
 
     def near_miss(self) -> np.ndarray:
         """Entities in scope that miss by exactly one condition (差一点)."""
-        return (self.status == "not_eligible") & (self.failed_count == 1)
+        return (self.codes == STATUS_CODE["not_eligible"]) & (self.failed_count == 1)
 
 
 class EntityColumns:
@@ -414,15 +456,15 @@ class EntityColumns:
         for name in pack.symbols.facts:
             if name not in facts:
                 mask[name] = np.zeros(n, dtype=bool)
-        self._init(pack, list(ids), [str(i) for i in ids], kinds, divisions, facts, mask, money)
+        self._init(pack, ids, None, kinds, divisions, facts, mask, money)
         return self
 
-    def _init(self, pack: Pack, ids: list[Any], names: list[str], kinds: np.ndarray, divisions: np.ndarray,
+    def _init(self, pack: Pack, ids: Sequence[Any], names: list[str] | None, kinds: np.ndarray, divisions: np.ndarray,
               columns: dict[str, Any], present: dict[str, np.ndarray], money: dict[str, np.ndarray]) -> None:
         self.pack = pack
         self.size = len(ids)
         self.ids = ids
-        self.names = names
+        self._names = names
         self.kinds = kinds
         self.divisions = divisions
         self.columns = columns
@@ -432,13 +474,19 @@ class EntityColumns:
                 money.setdefault(name, np.asarray(columns[name]))
         self._money = money
 
+    @property
+    def names(self) -> list[str]:
+        if self._names is None:
+            self._names = [str(i) for i in self.ids]
+        return self._names
+
     def money_column(self, name: str) -> np.ndarray:
         """An amount in fen per entity; zero where unknown (nothing received, no provincial grant)."""
         found = self._money.get(name)
         if found is None:
             return np.zeros(self.size, dtype=np.int64)
         mask = self.present.get(name)
-        return found if mask is None else np.where(mask, found, 0)
+        return found if mask is None else found * mask
 
 
 def _column(values: list[Any], type_: Type) -> Any:

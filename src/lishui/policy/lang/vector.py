@@ -243,6 +243,7 @@ class VectorEvaluator:
         self.program = program
         self.symbols = program.symbols
         self.types = program.types if not extra_types else {**program.types, **extra_types}
+        self._own_types = bool(extra_types)
         self.columns = columns
         self.params = params
         self.as_of = as_of
@@ -264,6 +265,16 @@ class VectorEvaluator:
     def result(self, name: str) -> VectorColumn:
         formula = self.program.formulas[name]
         return self.column(self.formula(name), formula.type)
+
+    def evaluate_node(self, node: Node, type_: Type, extra_types: Mapping[int, Type] | None = None) -> VectorColumn:
+        """Evaluate another expression compiled against the same program (conditions and amounts of many
+        measures share one evaluator, so facts are read and named formulas computed once per batch)."""
+        if extra_types:
+            if not self._own_types:
+                self.types = dict(self.types)
+                self._own_types = True
+            self.types.update(extra_types)
+        return self.result_of(node, type_)
 
     def result_of(self, node: Node, type_: Type) -> VectorColumn:
         return self.column(self.eval(node), type_)
