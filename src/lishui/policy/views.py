@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lishui.core import clock
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, NotFound, ValidationFailed
-from lishui.core.files import check_size
 from lishui.core.i18n import pick
 from lishui.core.tabular import write_csv, write_xlsx
 from lishui.policy import facts as fact_store
@@ -24,8 +23,9 @@ from lishui.policy.lang import ParamShape, Type
 from lishui.policy.pack.model import Measure, Pack, Parameter
 from lishui.registry import CITY_CODE, COUNTIES, ORG_KINDS, ZONE_CODE, get_organisation
 from lishui.registry.vocab import ORG_KINDS_EN
-from lishui.web.deps import DbSession, RecordId
+from lishui.web.deps import DbSession, PostedForm, RecordId
 from lishui.web.guard import public, require
+from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import language, render
 
@@ -353,9 +353,8 @@ def batch_page(request: Request, session: DbSession,
 
 
 @router.post("/policy/batch", response_class=HTMLResponse)
-async def batch_start(request: Request, session: DbSession,
-                      actor: Annotated[Actor, Depends(require("policy:batch:run"))]) -> Response:
-    raw = await request.form()
+def batch_start(request: Request, session: DbSession, raw: PostedForm,
+                actor: Annotated[Actor, Depends(require("policy:batch:run"))]) -> Response:
     form = {k: str(raw.get(k, ""))[:80] for k in ("pack", "year")}
     try:
         pack = service.resolve_pack(form["pack"]) if form["pack"] else None
@@ -462,9 +461,8 @@ def facts_page(request: Request, session: DbSession, actor: Annotated[Actor, Dep
 
 
 @router.post("/policy/facts", response_class=HTMLResponse)
-async def fact_record(request: Request, session: DbSession,
-                      actor: Annotated[Actor, Depends(require("policy:fact:write"))]) -> Response:
-    raw = await request.form()
+def fact_record(request: Request, session: DbSession, raw: PostedForm,
+                actor: Annotated[Actor, Depends(require("policy:fact:write"))]) -> Response:
     form = {k: str(raw.get(k, ""))[:300] for k in ("org_id", "year", "name", "value", "note")}
     try:
         org_id = int(form["org_id"])
@@ -505,20 +503,11 @@ def facts_import_page(request: Request, _: Annotated[Actor, Depends(require("pol
 
 
 @router.post("/policy/facts/import", response_class=HTMLResponse)
-async def facts_import(request: Request, session: DbSession,
-                       actor: Annotated[Actor, Depends(require("policy:fact:write"))], file: UploadFile) -> Response:
-    content = await file.read()
-    filename = (file.filename or "")[:200]
-    try:
-        check_size(content, request.app.state.settings.max_upload_bytes)
-        report = fact_store.import_facts(session, actor, service.fact_symbols(), content, filename)
-    except DomainError as exc:
-        session.rollback()
-        return _import_page(request, None, filename, exc.message, exc.fields, status=exc.status)
-    if not report.ok:
-        session.rollback()
-        return _import_page(request, report, filename, status=422)
-    return _import_page(request, report, filename)
+def facts_import(request: Request, session: DbSession,
+                 actor: Annotated[Actor, Depends(require("policy:fact:write"))], file: UploadFile) -> Response:
+    return run_import(request, session, file,
+                      lambda content, name: fact_store.import_facts(session, actor, service.fact_symbols(), content,
+                                                                     name), _import_page)
 
 
 @router.get("/policy/facts/template")

@@ -14,7 +14,6 @@ from starlette.datastructures import FormData
 
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError
-from lishui.core.files import check_size
 from lishui.core.i18n import pick
 from lishui.core.ids import InvalidIdentifier, validate_uscc
 from lishui.core.tabular import write_csv, write_xlsx
@@ -24,6 +23,7 @@ from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate, Park
 from lishui.registry.vocab import ORG_KINDS, ORG_KINDS_EN, ORG_TAGS, ORG_TAGS_EN
 from lishui.web.deps import DbSession, PostedForm
 from lishui.web.guard import require
+from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import language, render
 
@@ -111,18 +111,8 @@ def org_import_page(request: Request, _: Annotated[Actor, Depends(require("regis
 @router.post("/orgs/import", response_class=HTMLResponse)
 def org_import(request: Request, session: DbSession,
                actor: Annotated[Actor, Depends(require("registry:org:import"))], file: UploadFile) -> Response:
-    content = file.file.read()
-    filename = (file.filename or "")[:200]
-    try:
-        check_size(content, request.app.state.settings.max_upload_bytes)
-        report = service.import_organisations(session, actor, content, filename)
-    except DomainError as exc:
-        session.rollback()
-        return _import_page(request, None, filename, exc.message, exc.fields, status=exc.status)
-    if not report.ok:
-        session.rollback()
-        return _import_page(request, report, filename, status=422)
-    return _import_page(request, report, filename)
+    return run_import(request, session, file,
+                      lambda content, name: service.import_organisations(session, actor, content, name), _import_page)
 
 
 @router.get("/orgs/check-uscc", response_class=HTMLResponse)
