@@ -21,7 +21,7 @@ def test_unknown_database_scheme_is_refused():
 
 
 def test_short_secret_is_refused():
-    with pytest.raises(SettingsError, match="LISHUI_SECRET_KEY: .*32"):
+    with pytest.raises(SettingsError, match=r"LISHUI_SECRET_KEY: .*32"):
         load_settings(secret_key="short", _env_file=None)
 
 

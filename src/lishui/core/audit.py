@@ -161,7 +161,8 @@ def verify_chain(session: Session, key: bytes, batch: int = 5000) -> VerifyResul
         for rec in rows:
             if prev_hash is None:
                 if rec.prev_hash not in allowed_starts:
-                    return VerifyResult(False, checked, rec.id, "链首记录的前序哈希无对应的保留期清理记录：其之前的记录缺失")
+                    return VerifyResult(False, checked, rec.id,
+                                        "链首记录的前序哈希无对应的保留期清理记录：其之前的记录缺失")
             elif rec.prev_hash != prev_hash:
                 return VerifyResult(False, checked, rec.id, "前序哈希与上一条记录不符：其之前的记录被删除或插入")
             if compute_hash(key, rec) != rec.hash:

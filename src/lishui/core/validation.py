@@ -9,7 +9,8 @@ from pydantic import BaseModel, ValidationError
 from lishui.core.errors import FieldError, ValidationFailed
 
 
-def field_errors(exc: ValidationError, row: int | None = None, titles: dict[str, str] | None = None) -> list[FieldError]:
+def field_errors(exc: ValidationError, row: int | None = None,
+                 titles: dict[str, str] | None = None) -> list[FieldError]:
     out = []
     for err in exc.errors():
         name = ".".join(str(p) for p in err["loc"]) or "body"

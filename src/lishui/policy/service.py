@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from lishui.core import audit, clock
@@ -151,7 +151,7 @@ def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun
                                "kind": "near_miss", "amount_fen": 0,
                                "missing_condition": (cond.hint or cond.label)[:300]})
     if candidates:
-        session.execute(BatchCandidate.__table__.insert(), candidates)
+        session.execute(insert(BatchCandidate), candidates)
     by_line: dict[str, int] = {}
     for s in summary.values():
         by_line[s["budget_line"]] = by_line.get(s["budget_line"], 0) + s["amount_fen"]

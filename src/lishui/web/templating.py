@@ -33,17 +33,9 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "revoked": ("已撤销", "Revoked"),
     "unlocked": ("已解锁", "Unlocked"),
     "batch_done": ("批量测算已完成", "Batch run finished"),
-    "fact_recorded": ("已记录：作为新的修订保存，原值保留在修订记录中", "Recorded as a new revision; earlier values are kept"),
+    "fact_recorded": ("已记录：作为新的修订保存，原值保留在修订记录中",
+                      "Recorded as a new revision; earlier values are kept"),
 }
-
-
-def add_template_package(prefix: str, package: str) -> None:
-    """Later domains add their template folders here."""
-    loader = _env.loader
-    assert isinstance(loader, ChoiceLoader)
-    prefixed = loader.loaders[0]
-    assert isinstance(prefixed, PrefixLoader)
-    prefixed.mapping[prefix] = PackageLoader(package, "templates")
 
 
 def language(request: Request) -> str:
@@ -52,7 +44,8 @@ def language(request: Request) -> str:
 
 
 def csrf_token(request: Request) -> str:
-    return request.app.state.authenticator.csrf_token(request)  # type: ignore[no-any-return]
+    token: str = request.app.state.authenticator.csrf_token(request)
+    return token
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200,

@@ -1,7 +1,7 @@
 """foundation: registry, identity, audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 13:50:26.537215
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
