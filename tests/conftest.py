@@ -7,6 +7,7 @@ LISHUI_DATABASE_URL chooses the engine: unset or sqlite → SQLite; postgresql+p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -55,21 +56,33 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield str(path)
 
 
-@pytest.fixture
-def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def scratch_database(folder: Path, template: str | None) -> Iterator[str]:
+    """A database for as long as the block runs: a copy of the migrated ``template``, or, without one, an empty
+    database (on SQLite a path in ``folder``, which is not created: where a restore lands on a new server)."""
     if IS_PG:
         name = "lishui_t_" + uuid.uuid4().hex[:12]
         engine = _pg_admin_engine()
+        clone = f' TEMPLATE "{template}"' if template else ""
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-        yield make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+            conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
+        try:
+            yield make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
     else:
-        path = tmp_path / "test.sqlite3"
-        shutil.copyfile(template_db, path)
+        path = folder / f"{uuid.uuid4().hex[:8]}.sqlite3"
+        if template:
+            shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+    with scratch_database(tmp_path, template_db) as url:
+        yield url
 
 
 @pytest.fixture

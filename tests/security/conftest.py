@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,15 +17,13 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from lishui.config import Settings, load_settings
 from lishui.core.crypto import SettingsKeyProvider
 from lishui.core.db import Database
 from lishui.main import create_app
 from lishui.registry import service as registry
-from tests.conftest import BASE_URL, IS_PG, TEST_SECRET, _pg_admin_engine
+from tests.conftest import TEST_SECRET, scratch_database
 from tests.factories import Account, Factory, login
 
 
@@ -48,24 +44,9 @@ def quick_password_hashing() -> Iterator[None]:
 CSRF_META = re.compile(r'name="csrf-token" content="([0-9a-f]+)"|name="csrf_token" value="([0-9a-f]+)"')
 
 
-@contextlib.contextmanager
-def fresh_database(template_db: str, folder: Path) -> Iterator[str]:
+def fresh_database(template_db: str, folder: Path) -> contextlib.AbstractContextManager[str]:
     """A new migrated database (copy of the session's template) for as long as the block runs."""
-    if IS_PG:
-        name = "lishui_s_" + uuid.uuid4().hex[:12]
-        engine = _pg_admin_engine()
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-        try:
-            yield make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            engine.dispose()
-    else:
-        path = folder / f"{uuid.uuid4().hex[:8]}.sqlite3"
-        shutil.copyfile(template_db, path)
-        yield f"sqlite:///{path}"
+    return scratch_database(folder, template_db)
 
 
 def make_settings(database_url: str, folder: Path, **overrides: object) -> Settings:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from lishui.cli.main import app as cli
 from lishui.core.db import Database
-from tests.conftest import BASE_URL, IS_PG, TEST_SECRET, _pg_admin_engine
+from tests.conftest import TEST_SECRET, scratch_database
 from tests.factories import Factory, login
 
 
@@ -33,18 +31,10 @@ def run(url: str, *args: str):
 
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[str]:
-    """A database that exists but holds nothing: where a restore lands on a new server."""
-    if IS_PG:
-        name = "lishui_r_" + uuid.uuid4().hex[:12]
-        engine = _pg_admin_engine()
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
-    else:
-        yield f"sqlite:///{tmp_path / 'restored' / 'lishui.sqlite3'}"
+    """A database that exists but holds nothing (on SQLite, in a folder not yet created): where a restore lands
+    on a new server."""
+    with scratch_database(tmp_path / "restored", None) as url:
+        yield url
 
 
 @pytest.fixture
