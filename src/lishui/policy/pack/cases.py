@@ -112,7 +112,7 @@ def _entry(reader: Reader, node: yaml.Node, what: str) -> Entry | None:
 
 
 def _read_file(pack: Pack, reader: Reader) -> list[Case]:
-    root = _entry(reader, reader.file.root, "测试文件 ")
+    root = _entry(reader, reader.file.root, "测试文件 ") if reader.file.root is not None else None
     if root is None:
         return []
     reader.keys({k: (f.key, f.node) for k, f in root.fields.items()}, root.node, "测试文件",
