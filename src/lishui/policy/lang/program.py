@@ -191,7 +191,7 @@ def _compile_program(text: str, symbols: SymbolTable, source: str, line: int,
         name: [n for n in walk(d.expr) if isinstance(n, FormulaRef) and n.name in by_name]
         for name, d in by_name.items()
     }
-    order, cyclic = _order(by_name, refs, errors)
+    order, cyclic = order_formulas(by_name, refs, errors)
 
     checker = Checker(symbols, {name: None for name in by_name})
     formulas: dict[str, Formula] = {}
@@ -208,8 +208,8 @@ def _compile_program(text: str, symbols: SymbolTable, source: str, line: int,
     return Program(symbols, formulas, checker.types), errors
 
 
-def _order(by_name: Mapping[str, Definition], refs: Mapping[str, list[FormulaRef]],
-           errors: list[LangError]) -> tuple[list[str], set[str]]:
+def order_formulas(by_name: Mapping[str, Any], refs: Mapping[str, list[FormulaRef]],
+                   errors: list[LangError]) -> tuple[list[str], set[str]]:
     """Dependency order by depth-first search; each cycle is reported once, at the reference that closes it."""
     white, gray, black = 0, 1, 2
     color = dict.fromkeys(by_name, white)
@@ -227,6 +227,8 @@ def _order(by_name: Mapping[str, Definition], refs: Mapping[str, list[FormulaRef
             if i < len(refs[name]):
                 stack[-1] = (name, i + 1)
                 ref = refs[name][i]
+                if ref.name not in color:  # a formula that failed to parse: reported already
+                    continue
                 if color[ref.name] == white:
                     color[ref.name] = gray
                     stack.append((ref.name, 0))

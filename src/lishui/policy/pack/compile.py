@@ -19,7 +19,6 @@ from typing import Any
 from lishui.policy.lang import (
     CompiledExpression,
     Formula,
-    LangCycleError,
     LangError,
     LangErrors,
     LangEvalError,
@@ -32,6 +31,7 @@ from lishui.policy.lang import (
 )
 from lishui.policy.lang.checker import Checker
 from lishui.policy.lang.nodes import Binary, FactRef, FormulaRef, If, Node, ParamRef, walk
+from lishui.policy.lang.program import order_formulas
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def compile_formulas(sources: Sequence[FormulaSource], symbols: SymbolTable) -> 
         name: [n for n in walk(node) if isinstance(n, FormulaRef) and n.name in by_name]
         for name, node in parsed.items()
     }
-    order, cyclic = _order(parsed, refs, errors)
+    order, cyclic = order_formulas(parsed, refs, errors)
 
     # Every formula is known from the start (None: not typed yet or failed), so a reference to a formula
     # that has its own error does not produce a second, misleading one.
@@ -94,55 +94,6 @@ def compile_formulas(sources: Sequence[FormulaSource], symbols: SymbolTable) -> 
 def broken_formulas(program: Program, sources: Sequence[FormulaSource]) -> frozenset[str]:
     """Formulas declared in the pack that did not compile (their errors are already reported)."""
     return frozenset(s.name for s in sources if s.name not in program.formulas)
-
-
-def _order(parsed: Mapping[str, Node], refs: Mapping[str, list[FormulaRef]],
-           errors: list[LangError]) -> tuple[list[str], set[str]]:
-    """Dependency order; each cycle reported once, at the reference that closes it."""
-    white, gray, black = 0, 1, 2
-    color = dict.fromkeys(parsed, white)
-    order: list[str] = []
-    cyclic: set[str] = set()
-    reported: set[frozenset[str]] = set()
-
-    for root in parsed:
-        if color[root] != white:
-            continue
-        stack: list[tuple[str, int]] = [(root, 0)]
-        path = [root]
-        color[root] = gray
-        while stack:
-            name, i = stack[-1]
-            if i < len(refs[name]):
-                stack[-1] = (name, i + 1)
-                ref = refs[name][i]
-                if ref.name not in color:  # a formula that failed to parse
-                    continue
-                if color[ref.name] == white:
-                    color[ref.name] = gray
-                    stack.append((ref.name, 0))
-                    path.append(ref.name)
-                elif color[ref.name] == gray:
-                    cycle = path[path.index(ref.name):]
-                    cyclic.update(cycle)
-                    if frozenset(cycle) not in reported:
-                        reported.add(frozenset(cycle))
-                        chain = " → ".join([*cycle, ref.name])
-                        errors.append(LangCycleError(
-                            f"公式之间存在循环引用：{chain}。公式不能直接或间接地引用自己", ref.span, code="cycle"))
-            else:
-                stack.pop()
-                path.pop()
-                color[name] = black
-                order.append(name)
-    changed = True
-    while changed:
-        changed = False
-        for name in order:
-            if name not in cyclic and any(r.name in cyclic for r in refs[name]):
-                cyclic.add(name)
-                changed = True
-    return [n for n in order if n not in cyclic], cyclic
 
 
 def compile_in(program: Program, text: str, *, expected: Type, source: str, line: int, column: int,
