@@ -107,6 +107,13 @@ class Factory:
                 policy_facts.record_fact(session, self.system, policy.fact_symbols(), org_id=org_id, year=year,
                                          name=name, value=text)
 
+    def publish_packs(self) -> None:
+        """Publish the shipped policy packs, as a deployment does before any batch run (免申即享)."""
+        from lishui.policy import service as policy
+
+        with self.db.unit_of_work() as session:
+            policy.publish_shipped(session, self.system, "tests")
+
     def token(self, account: Account, name: str = "test") -> str:
         with self.db.unit_of_work() as session:
             return identity.create_token(session, self.system, user_id=account.user_id, name=name)

@@ -12,6 +12,12 @@ CITY_PACK = "lishui-2015@2015.1"
 YEAR = 2017
 
 
+@pytest.fixture(autouse=True)
+def _published_packs(factory):
+    """A deployed platform has published its policy packs; drafts are tested in test_publication.py."""
+    factory.publish_packs()
+
+
 def bearer(factory, role: str, **kw: object) -> dict[str, str]:
     return {"Authorization": f"Bearer {factory.token(factory.account(role, **kw))}"}
 

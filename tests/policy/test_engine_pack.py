@@ -62,3 +62,26 @@ def test_every_measure_explains_itself_for_a_full_entity():
     for result in ENGINE.evaluate(entity, 2016):
         text = ENGINE.explain(entity, result)
         assert result.measure_id in text and "结论" in text
+
+
+def test_switching_the_m03_cap_reading_changes_which_receipts_count():
+    """Cumulative cap (default): what was received in earlier years counts; per-year: only this year's."""
+    facts = {**PACK.fact_defaults(), "year": 2017, "annual_rent": Decimal("60000"), "tenancy_year": 2,
+             "in_park": True, "is_ecommerce_trading": True, "is_ecommerce_service": False,
+             "in_cross_border_park": False, "received_m03_lifetime": Decimal("42000"),
+             "received_m03_year": Decimal("0")}
+    entity = Entity(1, "甲", "enterprise", "331102", facts)
+    per_year = Engine(PACK, {"m03_cap_cumulative": False})
+    for engine, expected, kind in ((ENGINE, Decimal("8000.00"), "lifetime"),
+                                   (per_year, Decimal("30000.00"), "per_year")):
+        [single] = engine.evaluate(entity, 2017, ["M03"])
+        assert (single.status, single.amount, single.caps[0]["kind"]) == ("eligible", expected, kind)
+        batch = engine.evaluate_batch(EntityColumns(PACK, [entity]), 2017, ["M03"])["M03"]
+        assert int(batch.amount_fen[0]) == int(expected * 100)
+
+
+def test_only_declared_readings_can_be_switched():
+    import pytest
+
+    with pytest.raises(ValueError, match="m03_cap_cumulative"):
+        Engine(PACK, {"m03_cap": False})

@@ -25,6 +25,12 @@ YEAR = 2017
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@pytest.fixture(autouse=True)
+def _published_packs(factory):
+    """A deployed platform has published its policy packs; drafts are tested in test_publication.py."""
+    factory.publish_packs()
+
+
 def signed_in(app, factory, role: str, **kw: object) -> TestClient:
     return login(TestClient(app, base_url="http://127.0.0.1"), factory.account(role, **kw))
 

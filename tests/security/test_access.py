@@ -74,6 +74,7 @@ def policy_runs(world: World) -> dict[str, int]:
         from lishui.policy import service as policy
 
         pack = policy.resolve_pack("lishui-2015")
+        world.factory.publish_packs()
         starters = {"city": world.account("city_officer"), "liandu": world.account("county_officer"),
                     "jinyun": world.factory.account("county_officer", division="331122")}
         for key, account in starters.items():

@@ -1,4 +1,5 @@
-"""lishui policy: list, show, check, diff, evaluate (files, no database) and explain (from the database)."""
+"""lishui policy: list, show, check, diff, evaluate (files, no database); explain, publish and publications
+(from the database)."""
 
 from __future__ import annotations
 
@@ -190,10 +191,25 @@ def evaluate(
     input: Annotated[Path, typer.Option(help=_input_help(), exists=True, dir_okay=False)],
     output: Annotated[Path, typer.Option(help="Result file: .json (with traces) or .xlsx")],
     measure: Annotated[list[str] | None, typer.Option(help="Only these measures (repeatable)")] = None,
+    reading: Annotated[list[str] | None, typer.Option(
+        help="Switch an ambiguous reading for this run: NAME=true|false, e.g. m03_cap_cumulative=false "
+             "(repeatable; `lishui policy show PACK` lists the readings)")] = None,
 ) -> None:
     """Evaluate facts given in a file, without touching the database. All input errors are listed by row and
     column and nothing is evaluated. JSON output carries each measure's trace; .xlsx one row per entity × measure."""
     p = _pack(pack)
+    switched: dict[str, bool] = {}
+    for item in reading or []:
+        name, _, value = item.partition("=")
+        if value.strip().lower() not in ("true", "false"):
+            typer.secho(f"error: --reading {item}: give NAME=true or NAME=false", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+        switched[name.strip()] = value.strip().lower() == "true"
+    try:
+        engine = Engine(p, switched)
+    except ValueError as exc:
+        typer.secho(f"error: --reading: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     try:
         entities = _read_entities(p, input)
     except DomainError as exc:
@@ -201,7 +217,6 @@ def evaluate(
         for f in exc.fields:
             typer.echo(f"  row {f.row}, column {f.field}: {f.message}", err=True)
         raise typer.Exit(1) from None
-    engine = Engine(p)
     ids = measure or None
     if output.suffix.lower() == ".json":
         out = []
@@ -246,5 +261,52 @@ def explain_(
                                                       measure_id=measure or None)
             for r in results:
                 typer.echo(service.explain(p, entity, r) + "\n")
+    finally:
+        db.dispose()
+
+
+@app.command()
+def publish(pack: Annotated[str, typer.Argument(help="Shipped pack: id@version, or id (newest version)")],
+            note: Annotated[str, typer.Option(help="Why this version is published")] = "") -> None:
+    """Publish a pack version. Its checks and test cases must pass; afterwards its content is fixed (SM3 hash):
+    evaluation refuses the pack if its files change, and a change must be published as a new version."""
+    from lishui.core.console import console_error, load, operator_actor
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            p = _pack(pack)
+            before = service.publication(session, p)
+            version = service.publish_pack(session, operator_actor("policy publish"), p, note)
+            state = "already published" if before is not None else "published"
+            typer.echo(f"{service.pack_key(p)} {state} {version.published_at:%Y-%m-%d %H:%M} by "
+                       f"{version.published_by}; SM3 {version.content_hash}")
+    except DomainError as exc:
+        console_error(exc.message)
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+
+
+@app.command()
+def publications() -> None:
+    """Published pack versions, with their state: published, or altered (files changed since: refused)."""
+    from lishui.core.console import load
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            shipped = service.packs()
+            rows = service.publications(session)
+            for v in rows:
+                loaded = shipped.get(f"{v.pack_id}@{v.version}")
+                state = "not shipped" if loaded is None else service.publication_state(session, loaded)
+                typer.echo(f"{v.pack_id}@{v.version:<8} {v.published_at:%Y-%m-%d %H:%M} {v.published_by:<16} "
+                           f"{state:<10} {v.content_hash[:16]}…  {v.note}")
+            drafts = [k for k, p in sorted(shipped.items()) if service.publication(session, p) is None]
+            if drafts:
+                typer.echo("not published: " + ", ".join(drafts))
+            if not rows and not drafts:
+                typer.echo("no packs")
     finally:
         db.dispose()

@@ -81,9 +81,10 @@ def generate(session: Session, actor: Actor, *, year: int = DEMO_YEAR, seed: int
     out.facts, out.organisations = len(w.rows), w.orgs
     audit.record(session, actor, "policy.fact.import", object_type="policy_facts", object_id="",
                  detail={"file": "demo", "year": year, "recorded": len(w.rows), "organisations": len(w.orgs)})
-    if run_batch:
-        from lishui.policy import service
+    from lishui.policy import service
 
+    service.publish_shipped(session, actor, "演示数据：发布随平台提供的政策包")
+    if run_batch:
         out.run = service.run_batch(session, actor, service.resolve_pack("lishui-2015"), year)
     return out
 

@@ -130,9 +130,17 @@ def _fact_money(facts: Mapping[str, Any], name: str) -> Decimal:
 class Engine:
     """Evaluates one pack. Build it once; it is cheap to call many times."""
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, readings: Mapping[str, bool] | None = None) -> None:
+        """``readings``: the pack's ambiguous readings (Bool parameters marked ``reading``) switched for this
+        engine, e.g. ``{"m03_cap_cumulative": False}``; anything else is refused."""
         self.pack = pack
         self.params = pack.params_runtime()
+        for name, value in (readings or {}).items():
+            param = pack.parameters.get(name)
+            if param is None or not param.is_reading or not isinstance(value, bool):
+                choices = ", ".join(p.name for p in pack.readings()) or "none"
+                raise ValueError(f"{name} is not a reading of {pack.id} that can be switched (readings: {choices})")
+            self.params[name] = value
 
     # ---------------------------------------------------------------- one entity
 
@@ -213,15 +221,16 @@ class Engine:
                    result: MeasureResult) -> Decimal:
         for cap in measure.caps:
             limit = _money(self.params[cap.param])
-            if cap.kind == "per_claim":
+            cap_kind = cap.kind_for(self.params)
+            if cap_kind == "per_claim":
                 received = ZERO
                 remaining = limit
             else:
-                kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap.kind]
+                kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap_kind]
                 received = _fact_money(facts, received_fact(measure.id, kind))
                 remaining = max(limit - received, ZERO)
             applied = min(amount, remaining)
-            result.caps.append({"kind": cap.kind, "label": cap.label, "param": cap.param, "limit": str(limit),
+            result.caps.append({"kind": cap_kind, "label": cap.label, "param": cap.param, "limit": str(limit),
                                 "received": str(received), "remaining": str(remaining), "before": str(amount),
                                 "after": str(applied), "binding": applied < amount,
                                 "clause": self.pack.parameters[cap.param].clause})
@@ -380,10 +389,11 @@ class Engine:
         value = raw
         for cap in measure.caps:
             limit = int(_money(self.params[cap.param]) * 100)
-            if cap.kind == "per_claim":
+            cap_kind = cap.kind_for(self.params)
+            if cap_kind == "per_claim":
                 value = np.minimum(value, limit)
             else:
-                kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap.kind]
+                kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap_kind]
                 value = np.minimum(value, np.maximum(limit - ent.money_column(received_fact(measure.id, kind)), 0))
         if measure.funding.includes_provincial:
             value = np.maximum(value - ent.money_column(provincial_fact(measure.id)), 0)

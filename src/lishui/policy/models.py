@@ -31,7 +31,8 @@ class PolicyFact(Base):
 
 
 class PackVersion(Base):
-    """A published pack version: its content hash is fixed; evaluation refuses files that no longer match."""
+    """A published pack version: its content hash and source texts are fixed (the database refuses UPDATE and
+    DELETE); evaluation refuses files that no longer match. Changing a published pack means a new version."""
 
     __tablename__ = "policy_pack_versions"
     __table_args__ = (UniqueConstraint("pack_id", "version"),)
@@ -41,6 +42,9 @@ class PackVersion(Base):
     version: Mapped[str] = mapped_column(String(30))
     content_hash: Mapped[str] = mapped_column(String(64))
     effective_from: Mapped[str] = mapped_column(String(10))  # ISO date
+    derives_from: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    sources: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # JSON: file -> text
+    note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     published_by: Mapped[str] = mapped_column(String(100))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 

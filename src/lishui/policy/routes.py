@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from lishui.core.actor import Actor
 from lishui.core.errors import FieldError, NotFound, ValidationFailed
 from lishui.policy import facts as fact_store
 from lishui.policy import service
-from lishui.policy.models import BatchRun, PolicyFact
+from lishui.policy.models import BatchRun, PackVersion, PolicyFact
 from lishui.policy.pack.model import Measure, Pack, Parameter
 from lishui.registry import get_organisation
 from lishui.web.deps import MAX_ID, DbSession, RecordId
@@ -45,6 +47,22 @@ def json_value(value: Any) -> JsonValue:
 
 # ---------------------------------------------------------------- packs
 
+class PublicationRead(BaseModel):
+    pack_id: str
+    version: str
+    content_hash: str
+    effective_from: str
+    derives_from: str
+    published_by: str
+    published_at: dt.datetime
+    note: str
+    files: int
+
+
+class PublishBody(BaseModel):
+    note: str = Field("", max_length=300, description="Why this version is published (shown in its history)")
+
+
 class PackSummary(BaseModel):
     key: str = Field(description="id@version, used in the other pack routes")
     id: str
@@ -60,6 +78,11 @@ class PackSummary(BaseModel):
     measures: int
     clauses: int
     parameters: int
+    content_hash: str = Field(description="SM3 of the pack's files; a published version keeps this hash")
+    publication: PublicationRead | None = Field(description="The published record of this version, if any")
+    state: Literal["draft", "published", "altered"] = Field(
+        description="draft: not published; published: files match the published hash; altered: they no longer "
+                    "do, and evaluation refuses the pack")
 
 
 class ClauseRead(BaseModel):
@@ -165,8 +188,17 @@ class PackDetail(PackSummary):
     measure_details: list[MeasureRead]
 
 
-def _summary(pack: Pack) -> dict[str, Any]:
-    return {"key": service.pack_key(pack), "id": pack.id, "version": pack.version, "title": pack.title,
+def _publication(v: PackVersion) -> PublicationRead:
+    return PublicationRead(pack_id=v.pack_id, version=v.version, content_hash=v.content_hash,
+                           effective_from=v.effective_from, derives_from=v.derives_from, published_by=v.published_by,
+                           published_at=v.published_at, note=v.note, files=len(json.loads(v.sources or "{}")))
+
+
+def _summary(session: Session, pack: Pack) -> dict[str, Any]:
+    published = service.publication(session, pack)
+    return {"content_hash": pack.content_hash, "state": service.publication_state(session, pack),
+            "publication": _publication(published) if published is not None else None,
+            "key": service.pack_key(pack), "id": pack.id, "version": pack.version, "title": pack.title,
             "issuer": pack.issuer, "document_date": pack.document_date, "valid_from": pack.valid_from,
             "valid_to": pack.valid_to, "effective_from": pack.effective_from,
             "jurisdictions": list(pack.jurisdictions), "derives_from": pack.derives_from,
@@ -205,12 +237,27 @@ def _measure(pack: Pack, m: Measure) -> MeasureRead:
 
 
 @router.get("/packs", response_model=list[PackSummary])
-def list_packs(_: Annotated[Actor, Depends(require("policy:pack:read"))]) -> list[PackSummary]:
-    return [PackSummary(**_summary(p)) for _, p in sorted(service.packs().items())]
+def list_packs(session: DbSession, _: Annotated[Actor, Depends(require("policy:pack:read"))]) -> list[PackSummary]:
+    return [PackSummary(**_summary(session, p)) for _, p in sorted(service.packs().items())]
+
+
+@router.post("/packs/{key}/publish", response_model=PublicationRead)
+def publish_pack(key: Annotated[str, Path(max_length=80)], body: PublishBody, session: DbSession,
+                 actor: Annotated[Actor, Depends(require("policy:pack:publish"))]) -> PublicationRead:
+    """Publish a pack version: its checks and test cases must pass; once published its content is fixed.
+    Publishing the same content again returns the existing record."""
+    return _publication(service.publish_pack(session, actor, service.get_pack(key), body.note))
+
+
+@router.get("/publications", response_model=list[PublicationRead])
+def list_publications(session: DbSession, _: Annotated[Actor, Depends(require("policy:pack:read"))],
+                      pack_id: Annotated[str | None, Query(max_length=50)] = None) -> list[PublicationRead]:
+    """Every published pack version, oldest first (immutable records)."""
+    return [_publication(v) for v in service.publications(session, pack_id)]
 
 
 @router.get("/packs/{key}", response_model=PackDetail)
-def get_pack(key: Annotated[str, Path(max_length=80)],
+def get_pack(key: Annotated[str, Path(max_length=80)], session: DbSession,
              _: Annotated[Actor, Depends(require("policy:pack:read"))]) -> PackDetail:
     pack = service.get_pack(key)
     lines = []
@@ -219,7 +266,8 @@ def get_pack(key: Annotated[str, Path(max_length=80)],
         lines.append(BudgetLineRead(id=line.id, label=line.label, clause=line.clause, part_of=line.part_of,
                                     amount=json_value(param.value_on()) if param is not None else None))
     return PackDetail(
-        **_summary(pack), scope_note=pack.scope_note, validity_note=pack.validity_note, money_rule=pack.money_rule,
+        **_summary(session, pack), scope_note=pack.scope_note, validity_note=pack.validity_note,
+        money_rule=pack.money_rule,
         budget_lines=lines,
         clause_texts=[ClauseRead(id=c.id, title=c.title, text=c.text, responsible=list(c.responsible),
                                  cooperating=list(c.cooperating),

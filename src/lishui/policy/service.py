@@ -20,7 +20,7 @@ from lishui.core.errors import DomainError, Forbidden, NotFound
 from lishui.policy import facts as fact_store
 from lishui.policy.engine import Engine, Entity, EntityColumns, MeasureResult, period_window
 from lishui.policy.lang import FactDecl, SymbolTable
-from lishui.policy.models import BatchCandidate, BatchRun, PolicyFact
+from lishui.policy.models import BatchCandidate, BatchRun, PackVersion, PolicyFact
 from lishui.policy.pack.model import FactInfo, Pack
 from lishui.registry import CITY_CODE, Division, Organisation, get_organisation, scope_orgs
 
@@ -96,6 +96,7 @@ def evaluate_org(session: Session, actor: Actor, org_id: int, year: int, *, pack
     pack = pack or pack_in_force(year, org.division_code)
     if measure_id is not None and measure_id not in pack.measures:
         raise NotFound(f"政策包中没有措施 {measure_id}")
+    require_unaltered(session, pack)
     entity = entity_for(session, pack, org, year)
     results = _engine(pack).evaluate(entity, year, [measure_id] if measure_id else None)
     return pack, entity, results
@@ -103,6 +104,91 @@ def evaluate_org(session: Session, actor: Actor, org_id: int, year: int, *, pack
 
 def explain(pack: Pack, entity: Entity, result: MeasureResult) -> str:
     return _engine(pack).explain(entity, result)
+
+
+# ---------------------------------------------------------------- publication
+
+PUBLICATION_STATES = {"draft": "草稿（未发布）", "published": "已发布", "altered": "已发布后被修改（停用）"}
+
+
+def publication(session: Session, pack: Pack) -> PackVersion | None:
+    return session.scalar(select(PackVersion).where(PackVersion.pack_id == pack.id,
+                                                    PackVersion.version == pack.version))
+
+
+def publication_state(session: Session, pack: Pack) -> str:
+    """draft: never published; published: the files give the published hash; altered: they no longer do."""
+    published = publication(session, pack)
+    if published is None:
+        return "draft"
+    return "published" if published.content_hash == pack.content_hash else "altered"
+
+
+def publications(session: Session, pack_id: str | None = None) -> list[PackVersion]:
+    stmt = select(PackVersion).order_by(PackVersion.pack_id, PackVersion.published_at)
+    if pack_id:
+        stmt = stmt.where(PackVersion.pack_id == pack_id)
+    return list(session.scalars(stmt))
+
+
+def require_unaltered(session: Session, pack: Pack) -> None:
+    """Refuse to evaluate a published version whose files were changed afterwards (a change is a new version)."""
+    if publication_state(session, pack) == "altered":
+        raise PolicyError(f"政策包 {pack_key(pack)} 发布后文件被修改（内容摘要与发布时不一致），已停用："
+                          "修改已发布的政策包须提升版本号后重新发布", "pack_altered", 409)
+
+
+def require_published(session: Session, pack: Pack) -> None:
+    """Money follows published packs only: a batch run (免申即享 candidates) needs a published, unaltered pack."""
+    state = publication_state(session, pack)
+    if state == "draft":
+        raise PolicyError(f"政策包 {pack_key(pack)} 尚未发布：发布后才能批量测算并生成免申即享候选名单",
+                          "pack_not_published", 409)
+    require_unaltered(session, pack)
+
+
+def publish_pack(session: Session, actor: Actor, pack: Pack, note: str = "") -> PackVersion:
+    """Publish a pack version after its checks and test cases pass. Publishing the same content again is a
+    no-op; different content under a published version number is refused."""
+    from lishui.policy.pack.checks import check_pack, errors_only
+
+    if not actor.can("policy:pack:publish"):
+        raise Forbidden()
+    existing = publication(session, pack)
+    if existing is not None:
+        if existing.content_hash == pack.content_hash:
+            return existing
+        raise PolicyError(f"政策包 {pack_key(pack)} 已于 {existing.published_at:%Y-%m-%d} 发布，内容不可更改："
+                          "请提升 pack.yaml 中的版本号（version）后发布新版本", "pack_version_published", 409)
+    if pack.derives_from:
+        parent = [p for p in packs().values() if p.id == pack.derives_from]
+        if parent and all(publication_state(session, p) != "published" for p in parent):
+            raise PolicyError(f"上级政策包 {pack.derives_from} 尚未发布：请先发布上级政策包",
+                              "parent_not_published", 409)
+    errors = _CHECKED.get(pack.content_hash)
+    if errors is None:  # a pure function of the content: checked once per process
+        errors = _CHECKED[pack.content_hash] = errors_only(check_pack(pack.path))
+    if errors:
+        raise PolicyError(f"政策包检查未通过（{len(errors)} 个错误），不能发布："
+                          + "；".join(str(e) for e in errors[:5]), "pack_check_failed", 422)
+    version = PackVersion(pack_id=pack.id, version=pack.version, content_hash=pack.content_hash,
+                          effective_from=(pack.effective_from or pack.valid_from).isoformat(),
+                          derives_from=pack.derives_from, published_by=actor.username, note=note.strip()[:300],
+                          sources=json.dumps(pack.sources, ensure_ascii=False, sort_keys=True))
+    session.add(version)
+    session.flush()
+    audit.record(session, actor, "policy.pack.publish", object_type="pack", object_id=pack_key(pack),
+                 detail={"hash": pack.content_hash, "files": len(pack.sources), "note": version.note})
+    return version
+
+
+_CHECKED: dict[str, list[Any]] = {}
+
+
+def publish_shipped(session: Session, actor: Actor, note: str = "") -> list[PackVersion]:
+    """Publish every shipped pack not yet published (city packs before the county packs that derive from them)."""
+    order = sorted(packs().values(), key=lambda p: (bool(p.derives_from), p.id, p.version))
+    return [publish_pack(session, actor, p, note) for p in order if publication(session, p) is None]
 
 
 # ---------------------------------------------------------------- batch (免申即享)
@@ -117,6 +203,7 @@ def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun
     """Evaluate every organisation the actor may see against every measure; store candidates and near misses."""
     if not actor.can("policy:batch:run"):
         raise Forbidden()
+    require_published(session, pack)
     run = BatchRun(pack_id=pack.id, pack_version=pack.version, year=year, started_by=actor.username)
     session.add(run)
     session.flush()

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from lishui.core import clock
 from lishui.core.actor import Actor
@@ -151,18 +152,40 @@ def _pack_or_404(key: str) -> Pack:
 # ---------------------------------------------------------------- pack browser
 
 @router.get("/policy/packs", response_class=HTMLResponse)
-def pack_list(request: Request, _: Annotated[Actor, Depends(require("policy:pack:read"))]) -> Response:
+def pack_list(request: Request, session: DbSession,
+              _: Annotated[Actor, Depends(require("policy:pack:read"))]) -> Response:
     today = clock.today()
     items = []
     for key, pack in sorted(service.packs().items(), key=lambda kv: (bool(kv[1].derives_from), kv[0])):
         in_force = pack.valid_from <= today and (pack.valid_to is None or today <= pack.valid_to)
         items.append({"key": key, "pack": pack, "in_force": in_force,
+                      "state": service.publication_state(session, pack),
                       "places": [pack.jurisdiction_names.get(c, c) for c in pack.jurisdictions]})
-    return render(request, "policy/packs.html", {"items": items})
+    return render(request, "policy/packs.html", {"items": items, "states": service.PUBLICATION_STATES})
+
+
+@router.post("/policy/packs/{key}/publish", response_class=HTMLResponse)
+def pack_publish(request: Request, key: str, session: DbSession, raw: PostedForm,
+                 actor: Annotated[Actor, Depends(require("policy:pack:publish"))]) -> Response:
+    pack = _pack_or_404(key)
+    try:
+        service.publish_pack(session, actor, pack, str(raw.get("note", ""))[:300])
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        session.rollback()
+        return _pack_page(request, session, key, publish_error=exc.message, status=exc.status)
+    return RedirectResponse(f"/policy/packs/{quote(key)}?ok=published#publication", status_code=303)
 
 
 @router.get("/policy/packs/{key}", response_class=HTMLResponse)
-def pack_detail(request: Request, key: str, _: Annotated[Actor, Depends(require("policy:pack:read"))]) -> Response:
+def pack_detail(request: Request, key: str, session: DbSession,
+                _: Annotated[Actor, Depends(require("policy:pack:read"))]) -> Response:
+    return _pack_page(request, session, key)
+
+
+def _pack_page(request: Request, session: Session, key: str, *, publish_error: str = "", status: int = 200
+               ) -> Response:
     pack = _pack_or_404(key)
     clauses = [(clause, pack.measures_citing(cid)) for cid, clause in pack.clauses.items()]
     lines = []
@@ -176,7 +199,10 @@ def pack_detail(request: Request, key: str, _: Annotated[Actor, Depends(require(
         "places": [(c, pack.jurisdiction_names.get(c, c)) for c in pack.jurisdictions],
         "fmt_value": fmt_value, "parent": next((k for k, p in service.packs().items() if p.id == pack.derives_from),
                                                ""),
-    })
+        "state": service.publication_state(session, pack), "states": service.PUBLICATION_STATES,
+        "published": service.publication(session, pack), "publish_error": publish_error,
+        "history": service.publications(session, pack.id),
+    }, status=status)
 
 
 @router.get("/policy/packs/{key}/params/{name}", response_class=HTMLResponse)

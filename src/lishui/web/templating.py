@@ -33,6 +33,7 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "revoked": ("已撤销", "Revoked"),
     "unlocked": ("已解锁", "Unlocked"),
     "batch_done": ("批量测算已完成", "Batch run finished"),
+    "published": ("已发布：本版本内容自此固定，修改须发布新版本", "Published: this version's content is now fixed"),
     "fact_recorded": ("已记录：作为新的修订保存，原值保留在修订记录中",
                       "Recorded as a new revision; earlier values are kept"),
 }

@@ -142,6 +142,7 @@ class RawPack:
     measures: dict[str, Entry] = field(default_factory=dict)
     lists: dict[str, tuple[YamlFile, yaml.Node]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # file -> its text, as read (publication hashes these)
     parent_label: str = ""
 
 
@@ -179,7 +180,10 @@ def read_raw(root: Path, out: Collector) -> RawPack:
         if not path.is_file():
             return None
         raw.files.append(f"{label}/{rel}")
-        return read_yaml(path, f"{label}/{rel}", out)
+        file = read_yaml(path, f"{label}/{rel}", out)
+        if file is not None:
+            raw.texts[file.name] = file.text
+        return file
 
     if not (root / PACK_FILE).is_file():
         out.error(f"{label}/{PACK_FILE}", None, None, "missing_file",
@@ -276,6 +280,7 @@ def merge_raw(parent: RawPack, child: RawPack, out: Collector) -> RawPack:
     # The city's 2018 targets and its own spending (G1-G4) are not the county's; facilitation is inherited.
     merged.lists = {**{k: v for k, v in parent.lists.items() if k == "facilitation.yaml"}, **child.lists}
     merged.files = parent.files + child.files
+    merged.texts = {**parent.texts, **child.texts}
     # A county pack's measures apply in its own jurisdictions only, unless it says otherwise.
     for mid, entry in merged.measures.items():
         own = child.measures.get(mid)
@@ -1292,7 +1297,7 @@ class Builder:
             parameters=self.params, measures=measures, symbols=symbols, program=program,
             budget_lines=budget_lines, targets=targets, facilitation=facilitation,
             derives_from=meta["derives_from"], effective_from=meta["effective_from"],
-            source_files=tuple(self.raw.files), facts=self.facts, fiscal_split=fiscal,
+            source_files=tuple(self.raw.files), sources=dict(self.raw.texts), facts=self.facts, fiscal_split=fiscal,
             jurisdiction_names=jurisdictions, government_items=government,
             dropped_measures=meta["drop_measures"], path=str(self.raw.root), money_rule=meta["money_rule"],
             validity_note=meta["validity_note"], scope_exceptions=meta["scope_exceptions"],

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lishui.core.crypto import sm3
 from lishui.policy.lang import CompiledExpression, ParamShape, Program, SymbolTable, Type
 
 # per_claim: each claim on its own (a loan, a fair, a purchase), within the caps.
@@ -247,6 +248,7 @@ class Pack:
     derives_from: str = ""  # a county pack names the city pack it refers to
     effective_from: dt.date | None = None  # for amendments: when this version takes over
     source_files: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)  # file -> text as read: what publication pins
     facts: dict[str, FactInfo] = field(default_factory=dict)
     # S3: jurisdiction code -> the Decimal parameter holding the city's share of an award there.
     fiscal_split: dict[str, str] = field(default_factory=dict)
@@ -257,6 +259,16 @@ class Pack:
     money_rule: str = ""  # S6: how amounts are rounded (the rule language rounds money half-up to the fen, once)
     validity_note: str = ""  # S2 in plain words
     scope_exceptions: str = ""  # S1: the measures that reach every county, in plain words
+
+    @property
+    def content_hash(self) -> str:
+        """SM3 over every file the pack was read from (a county pack: its parent's too), in name order. What
+        publication pins: a published version whose files no longer give this hash is refused."""
+        digest = bytearray()
+        for name in sorted(self.sources):
+            data = self.sources[name].encode("utf-8")
+            digest += name.encode("utf-8") + b"\0" + str(len(data)).encode() + b"\0" + data
+        return sm3(bytes(digest)).hex()
 
     def params_runtime(self) -> dict[str, Any]:
         return {name: p.runtime_value() for name, p in self.parameters.items() if not p.unset}
