@@ -51,6 +51,7 @@ def test_single_and_batch_agree_on_the_shipped_pack(rows, year):
             b = batch[single.measure_id]
             assert b.status[i] == single.status, (single.measure_id, single.message, entity.facts)
             assert Decimal(int(b.amount_fen[i])) / 100 == single.amount, (single.measure_id, entity.facts)
+            assert bool(b.near_miss()[i]) == single.near_miss, (single.measure_id, single.conditions, entity.facts)
 
 
 def test_every_measure_explains_itself_for_a_full_entity():
@@ -85,3 +86,21 @@ def test_only_declared_readings_can_be_switched():
 
     with pytest.raises(ValueError, match="m03_cap_cumulative"):
         Engine(PACK, {"m03_cap": False})
+
+
+def test_a_miss_that_cannot_be_closed_this_period_is_not_a_near_miss():
+    base = {**PACK.fact_defaults(), "year": 2017, "online_retail": Decimal("1000000"),
+            "online_retail_base": Decimal("900000"), "online_retail_highest_prior": Decimal("900000")}
+    people = {
+        "included_earlier": {**base, "online_retail_included": True, "first_included_year": 2015},
+        "not_yet_included": {**base, "online_retail_included": False, "first_included_year": 0},
+        "already_awarded": {**base, "online_retail_included": True, "first_included_year": 2017,
+                            "received_m21_lifetime": Decimal("10000")},
+    }
+    entities = [Entity(i, name, "enterprise", "331102", facts) for i, (name, facts) in enumerate(people.items())]
+    batch = ENGINE.evaluate_batch(EntityColumns(PACK, entities), 2017, ["M21"])["M21"]
+    singles = [ENGINE.evaluate(e, 2017, ["M21"], trace=False)[0] for e in entities]
+    assert [s.status for s in singles] == ["not_eligible"] * 3
+    assert [s.near_miss for s in singles] == [False, True, False]
+    assert batch.near_miss().tolist() == [False, True, False]
+    assert [c["closable"] for c in singles[0].conditions] == [False, True]

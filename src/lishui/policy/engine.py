@@ -83,10 +83,17 @@ class MeasureResult:
     def failed_conditions(self) -> list[dict[str, Any]]:
         return [c for c in self.conditions if not c["passed"]]
 
+    @property
+    def near_miss(self) -> bool:
+        """差一点: in scope, one condition missed, and one the entity could still meet in the period."""
+        failed = self.failed_conditions
+        return self.status == "not_eligible" and len(failed) == 1 and bool(failed[0].get("closable", True))
+
     def as_json(self) -> dict[str, Any]:
         return {
             "measure": self.measure_id, "title": self.title, "status": self.status,
-            "status_text": STATUS_ZH[self.status], "eligible": self.eligible, "amount": str(self.amount),
+            "status_text": STATUS_ZH[self.status], "eligible": self.eligible, "near_miss": self.near_miss,
+            "amount": str(self.amount),
             "amount_before_caps": str(self.amount_before_caps), "message": self.message,
             "conditions": self.conditions, "caps": self.caps, "deductions": self.deductions,
             "missing_facts": self.missing, "parameters": self.parameters, "clauses": self.clauses,
@@ -190,8 +197,10 @@ class Engine:
         try:
             for cond in measure.conditions:
                 r = cond.expr.evaluate(facts, self.params, as_of=on, trace=trace)
+                closable = bool(r.value) or cond.closable is None or bool(
+                    cond.closable.evaluate(facts, self.params, as_of=on, trace=False).value)
                 result.conditions.append({"name": cond.name, "label": cond.label, "passed": bool(r.value),
-                                          "hint": cond.hint, "expr": cond.source_text})
+                                          "hint": cond.hint, "expr": cond.source_text, "closable": closable})
                 if r.trace:
                     traces.append(r.trace)
             if all(c["passed"] for c in result.conditions):
@@ -379,6 +388,10 @@ class Engine:
             failed = active & ~col.values
             failed_first[:] += (failed & (failed_first < 0)).view(np.int8) * np.int8(i + 1)
             failed_count[:] += failed.view(np.int8)
+            if cond.closable is not None and failed.any():
+                can = ev.evaluate_node(cond.closable.expr, Type.BOOL, cond.closable.types)
+                stuck = failed & ~can.values if can.errors is None else failed & ~(can.values & ~can.errors)
+                out.unclosable = stuck if out.unclosable is None else out.unclosable | stuck
             passed_all &= col.values
         passed_all &= active
         col = ev.evaluate_node(measure.amount.expr, measure.amount.type, measure.amount.types)
@@ -417,6 +430,8 @@ class BatchResult:
     before_caps_fen: np.ndarray
     failed_count: np.ndarray  # how many conditions failed (for 差一点: exactly one)
     failed_first: np.ndarray  # index of the first failed condition, -1 if none
+    # Entities that failed a condition they cannot meet in the period (see Condition.closable): not 差一点.
+    unclosable: np.ndarray | None = None
     _status: np.ndarray | None = None
 
     @property
@@ -430,8 +445,9 @@ class BatchResult:
         return self.codes == STATUS_CODE["eligible"]
 
     def near_miss(self) -> np.ndarray:
-        """Entities in scope that miss by exactly one condition (差一点)."""
-        return (self.codes == STATUS_CODE["not_eligible"]) & (self.failed_count == 1)
+        """Entities in scope that miss by exactly one condition, one they could still meet (差一点)."""
+        near = (self.codes == STATUS_CODE["not_eligible"]) & (self.failed_count == 1)
+        return near if self.unclosable is None else near & ~self.unclosable
 
 
 class EntityColumns:

@@ -301,6 +301,7 @@ class ConditionResult(BaseModel):
     passed: bool
     hint: str
     expr: str
+    closable: bool = Field(description="Met, or could still be met this period (false: e.g. already received)")
 
 
 class CapResult(BaseModel):
@@ -331,6 +332,7 @@ class MeasureResultRead(BaseModel):
                                     "external_unset | missing_facts | error")
     status_text: str
     eligible: bool
+    near_miss: bool = Field(description="差一点: one condition missed, one the entity could still meet this period")
     amount: str = Field(description="Yuan, exact to the fen, after caps and deductions")
     amount_before_caps: str
     message: str

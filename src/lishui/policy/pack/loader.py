@@ -866,7 +866,8 @@ class Builder:
             return None
 
         used: dict[str, set[str]] = {"facts": set(), "all_facts": set(), "params": set(), "formulas": set()}
-        for expr in [c.expr for c in conditions] + [amount]:
+        closables = [c.closable for c in conditions if c.closable is not None]
+        for expr in [c.expr for c in conditions] + closables + [amount]:
             for k, v in needs.of(expr).items():
                 used[k] |= v
         params = used["params"] | {c.param for c in caps} | {c.reading for c in caps if c.reading}
@@ -924,7 +925,7 @@ class Builder:
             if sub is None:
                 continue
             cwhat = f"{what}的第 {i} 个条件 "
-            self.keys(sub, cwhat, ["name", "label", "expr", "hint"], [])
+            self.keys(sub, cwhat, ["name", "label", "expr", "hint"], ["closable"])
             name = self.text(sub, "name", cwhat)
             if name and not _IDENT.match(name):
                 nf = sub.get("name")
@@ -952,8 +953,27 @@ class Builder:
                 continue
             except Untyped:
                 continue
-            conditions.append(Condition(name, label, expr, " ".join(ef.node.value.split()), hint))
+            closable = self._closable(program, sub.get("closable"), cwhat)
+            conditions.append(Condition(name, label, expr, " ".join(ef.node.value.split()), hint, closable))
         return conditions
+
+    def _closable(self, program: Any, f: Field | None, what: str) -> CompiledExpression | None:
+        """``closable``: whether an entity that fails the condition could still meet it in the period (a Bool
+        expression, or false for conditions such as "not received before"): 差一点 counts only those."""
+        if f is None:
+            return None
+        if not isinstance(f.node, yaml.ScalarNode) or not f.node.value.strip():
+            self.reader(f).error(f.node, "bad_type", f"{what}的 closable 应为 true、false 或一个真假值表达式")
+            return None
+        text, line, column = expression_source(f.file, f.node)
+        try:
+            return compile_in(program, text, expected=Type.BOOL, source=f.file.name, line=line, column=column,
+                              broken=self.broken)
+        except LangError as exc:
+            self.out.lang(exc)
+        except Untyped:
+            pass
+        return None
 
     def _caps(self, mid: str, entry: Entry, what: str, measure_asset: str) -> list[Cap]:
         f = entry.get("caps")

@@ -109,6 +109,9 @@ class Condition:
     source_text: str
     # For "差一点" (missed by one condition): what the entity would need, in plain words.
     hint: str = ""
+    # Whether an entity failing it could still meet it in the period (None: always). A miss that cannot be
+    # closed (first inclusion was in an earlier year, the award was already received) is not 差一点.
+    closable: CompiledExpression | None = None
 
 
 @dataclass(frozen=True)
