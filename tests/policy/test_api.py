@@ -262,3 +262,58 @@ def test_a_county_officer_records_facts_only_in_its_county(client, factory):
     resp = client.post("/api/v1/policy/facts", json={"org_id": far, "year": YEAR, "name": "annual_rent",
                                                      "value": "1000"}, headers=api)
     assert resp.status_code == 404
+
+
+# ---------------------------------------------------------------- facts import
+
+
+def _uscc(db, org_id: int) -> str:
+    from lishui.registry.models import Organisation
+
+    with db.unit_of_work() as session:
+        return session.get(Organisation, org_id).uscc
+
+
+def _csv(rows: list[list[object]]) -> bytes:
+    return "\n".join(",".join(str(c) for c in r) for r in rows).encode("utf-8")
+
+
+def test_facts_are_imported_through_the_api_all_or_nothing(client, factory, db, city_api):
+    from sqlalchemy import func, select
+
+    from lishui.policy.models import PolicyFact
+
+    a, b = factory.org(), factory.org(division="331199")
+    header = ["统一社会信用代码", "年度", "annual_rent", "online_retail_included"]
+    good = _csv([header, [_uscc(db, a), YEAR, "60000", "是"], [_uscc(db, b), YEAR, "12000.50", "否"]])
+    resp = client.post("/api/v1/policy/facts/import", files={"file": ("facts.csv", good, "text/csv")},
+                       headers=city_api)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"total_rows": 2, "recorded": 4, "unchanged": 0, "organisations": 2}
+    again = client.post("/api/v1/policy/facts/import", files={"file": ("facts.csv", good, "text/csv")},
+                        headers=city_api)
+    assert again.json() == {"total_rows": 2, "recorded": 0, "unchanged": 4, "organisations": 2}
+    bad = _csv([header, [_uscc(db, a), YEAR, "70000", "是"], [_uscc(db, b), YEAR, "-5", "也许"]])
+    refused = client.post("/api/v1/policy/facts/import", files={"file": ("facts.csv", bad, "text/csv")},
+                          headers=city_api)
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["code"] == "validation_failed" and "未写入" in body["message"]
+    assert [(f["row"], f["field"]) for f in body["fields"]] == [(3, "annual_rent"), (3, "online_retail_included")]
+    with db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(PolicyFact)) == 4, "the good row was not stored"
+    sheet = client.get("/api/v1/policy/facts", params={"org_id": a, "year": YEAR}, headers=city_api).json()
+    assert "60000" in str(sheet) and "70000" not in str(sheet)
+
+
+def test_facts_import_needs_the_write_permission_and_stays_in_scope(client, factory, db):
+    org = factory.org(division="331122")
+    content = _csv([["统一社会信用代码", "年度", "annual_rent"], [_uscc(db, org), YEAR, "60000"]])
+    ent = bearer(factory, "enterprise_user")
+    denied = client.post("/api/v1/policy/facts/import", files={"file": ("f.csv", content, "text/csv")}, headers=ent)
+    assert denied.status_code == 403
+    liandu = bearer(factory, "county_officer", division="331102")
+    other_county = client.post("/api/v1/policy/facts/import", files={"file": ("f.csv", content, "text/csv")},
+                               headers=liandu)
+    assert other_county.status_code == 422
+    assert [(f["row"], f["field"]) for f in other_county.json()["fields"]] == [(2, "统一社会信用代码")]

@@ -8,12 +8,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from lishui.core.actor import Actor
 from lishui.core.errors import FieldError, NotFound, ValidationFailed
+from lishui.core.files import check_size
 from lishui.policy import facts as fact_store
 from lishui.policy import service
 from lishui.policy.models import BatchRun, PackVersion, PolicyFact
@@ -495,6 +497,33 @@ class FactSheetRead(BaseModel):
 def _revision(f: PolicyFact) -> FactRevisionRead:
     return FactRevisionRead(name=f.name, value=f.value, revision=f.revision, source=f.source, note=f.note,
                             recorded_by=f.recorded_by, recorded_at=f.recorded_at)
+
+
+class FactImportRead(BaseModel):
+    total_rows: int
+    recorded: int = Field(description="New revisions written")
+    unchanged: int = Field(description="Cells equal to the value already recorded: nothing written")
+    organisations: int
+
+
+@router.post("/facts/import", response_model=FactImportRead,
+             responses={422: {"description": "Row/column errors (`fields`, each with row and column); nothing "
+                                            "was stored"}})
+def import_facts(request: Request, file: UploadFile, session: DbSession,
+                 actor: Annotated[Actor, Depends(require("policy:fact:write"))]) -> FactImportRead | JSONResponse:
+    """Record facts from an .xlsx or .csv file (统一社会信用代码, 年度, one column per fact; the template is at
+    /policy/facts/template). All or nothing: any bad row or cell and nothing is stored; each is named by row and
+    column. Values equal to those recorded write no revision, so sending the same file twice changes nothing."""
+    content = file.file.read()
+    check_size(content, request.app.state.settings.max_upload_bytes)
+    report = fact_store.import_facts(session, actor, service.fact_symbols(), content, (file.filename or "")[:200])
+    if not report.ok:
+        session.rollback()
+        more = "（仅列出前若干个错误）" if report.truncated else ""
+        return JSONResponse({"code": "validation_failed", "message": f"文件中有错误，未写入任何数据{more}",
+                             "fields": [e.as_dict() for e in report.errors]}, status_code=422)
+    return FactImportRead(total_rows=report.total_rows, recorded=report.recorded, unchanged=report.unchanged,
+                          organisations=report.organisations)
 
 
 @router.post("/facts", response_model=FactRevisionRead, status_code=201)
