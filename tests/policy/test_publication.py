@@ -158,7 +158,7 @@ def test_an_officer_publishes_from_the_pack_page(app, factory):
     token = form.find_all(lambda n: n.attrs.get("name") == "csrf_token")[0].attrs["value"]
     done = officer.post(f"/policy/packs/{CITY}/publish", data={"csrf_token": token, "note": "<b>常务会议</b>"},
                         follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"].endswith("?ok=published#publication")
+    assert done.status_code == 303 and done.headers["location"].endswith("?ok=published")
     after = officer.get(done.headers["location"])
     doc = parse(after.text)
     assert doc.by_id("pack-state").attrs["data-state"] == "published"

@@ -175,7 +175,7 @@ def pack_publish(request: Request, key: str, session: DbSession, raw: PostedForm
             raise
         session.rollback()
         return _pack_page(request, session, key, publish_error=exc.message, status=exc.status)
-    return RedirectResponse(f"/policy/packs/{quote(key)}?ok=published#publication", status_code=303)
+    return RedirectResponse(f"/policy/packs/{quote(key)}?ok=published", status_code=303)
 
 
 @router.get("/policy/packs/{key}", response_class=HTMLResponse)
