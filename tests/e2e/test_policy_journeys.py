@@ -5,6 +5,7 @@ uses the public calculator signed out."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -52,8 +53,8 @@ def test_an_officer_publishes_runs_a_batch_downloads_it_and_reads_an_explanation
 
     with page.expect_download() as download:
         page.click("a[href$='/export']")
-    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
-    rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][:3] == ["类型", "措施", "措施名称"]
     assert rows[1][:2] == ["符合条件（候选）", "M21"] and rows[1][4] == "莲都山茶油网络科技有限公司"
 
