@@ -346,7 +346,7 @@ class Engine:
             for v in sorted(set(values)):
                 key = (which, v)
                 if key not in shared:
-                    shared[key] = column == v
+                    shared[key] = column.equals(v) if isinstance(column, Categorical) else column == v
                 found |= shared[key]
             return found
 
@@ -450,8 +450,38 @@ class BatchResult:
         return near if self.unclosable is None else near & ~self.unclosable
 
 
+@dataclass(frozen=True)
+class Categorical:
+    """A column of a few distinct strings (kinds, division codes) as small integer codes, as OpenFisca stores its
+    enums and Polars its categoricals: testing membership is then an integer comparison, not a string one."""
+
+    codes: np.ndarray  # an integer index into ``categories`` per entity
+    categories: tuple[str, ...]
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> Categorical:
+        index: dict[str, int] = {}
+        codes = [index.setdefault(v, len(index)) for v in values]
+        dtype = np.int8 if len(index) < 128 else np.int32
+        return cls(np.array(codes, dtype=dtype), tuple(index))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def strings(self) -> np.ndarray:
+        return np.array(self.categories, dtype=object)[self.codes]
+
+    def equals(self, value: str) -> np.ndarray:
+        try:
+            code = self.categories.index(value)
+        except ValueError:
+            return np.zeros(len(self.codes), dtype=bool)
+        return self.codes == code
+
+
 class EntityColumns:
-    """Facts of N entities as typed columns (money in integer fen), with which entities have each fact."""
+    """Facts of N entities as typed columns (money in integer fen), with which entities have each fact.
+    ``kinds`` and ``divisions`` are string arrays or ``Categorical`` columns."""
 
     def __init__(self, pack: Pack, entities: Sequence[Entity]) -> None:
         columns: dict[str, Any] = {}
@@ -465,11 +495,12 @@ class EntityColumns:
         money = {name: np.array([int(_fact_money(e.facts, name) * 100) for e in entities], dtype=np.int64)
                  for name in extra}
         self._init(pack, [e.id for e in entities], [e.name for e in entities],
-                   np.array([e.kind for e in entities], dtype=object),
-                   np.array([e.division_code for e in entities], dtype=object), columns, present, money)
+                   Categorical.of(e.kind for e in entities), Categorical.of(e.division_code for e in entities),
+                   columns, present, money)
 
     @classmethod
-    def from_arrays(cls, pack: Pack, *, ids: Sequence[Any], kinds: np.ndarray, divisions: np.ndarray,
+    def from_arrays(cls, pack: Pack, *, ids: Sequence[Any], kinds: np.ndarray | Categorical,
+                    divisions: np.ndarray | Categorical,
                     columns: Mapping[str, Any], present: Mapping[str, np.ndarray] | None = None) -> EntityColumns:
         """Columns built directly (money as int64 fen, Decimal as RationalColumn): for large batches and files.
         A fact without a ``present`` mask counts as present for every entity; received/provincial amounts
@@ -485,7 +516,8 @@ class EntityColumns:
         self._init(pack, ids, None, kinds, divisions, facts, mask, money)
         return self
 
-    def _init(self, pack: Pack, ids: Sequence[Any], names: list[str] | None, kinds: np.ndarray, divisions: np.ndarray,
+    def _init(self, pack: Pack, ids: Sequence[Any], names: list[str] | None, kinds: np.ndarray | Categorical,
+              divisions: np.ndarray | Categorical,
               columns: dict[str, Any], present: dict[str, np.ndarray], money: dict[str, np.ndarray]) -> None:
         self.pack = pack
         self.size = len(ids)
