@@ -317,3 +317,21 @@ def test_facts_import_needs_the_write_permission_and_stays_in_scope(client, fact
                                headers=liandu)
     assert other_county.status_code == 422
     assert [(f["row"], f["field"]) for f in other_county.json()["fields"]] == [(2, "统一社会信用代码")]
+
+
+def test_a_batch_started_in_the_background_is_followed_to_its_result(client, factory, city_api):
+    from lishui.policy import service
+
+    eligible = first_inclusion(factory, "331102")
+    resp = client.post("/api/v1/policy/batches", json={"pack": CITY_PACK, "year": YEAR, "wait": False},
+                       headers=city_api)
+    assert resp.status_code == 202, resp.text
+    started = resp.json()
+    assert started["status"] == "running" and started["progress_total"] == 22
+    assert resp.headers["location"] == f"/api/v1/policy/batches/{started['id']}"
+    service.wait_for_batch(started["id"])
+    done = client.get(resp.headers["location"], headers=city_api).json()
+    assert (done["status"], done["stage"], done["progress_done"]) == ("done", "done", 22)
+    assert done["candidates"] >= 1
+    candidates = client.get(f"/api/v1/policy/batches/{started['id']}/candidates", headers=city_api).json()
+    assert (eligible, "M21") in {(c["org_id"], c["measure"]) for c in candidates}

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from lishui.core.audit import AuditRecord
 from lishui.policy import facts as policy_facts
+from lishui.policy import service
 from lishui.policy.lang import FactDecl, SymbolTable, Type
 from lishui.policy.models import PolicyFact
 from tests.conftest import csrf_from
@@ -159,7 +160,9 @@ def _run_batch(client: TestClient, pack: str = CITY_PACK, year: int = YEAR) -> i
                                                                                                  "/policy/batch")},
                        follow_redirects=False)
     assert resp.status_code == 303, resp.text[:500]
-    return int(resp.headers["location"].split("/")[-1].split("?")[0])
+    run_id = int(resp.headers["location"].split("/")[-1])
+    service.wait_for_batch(run_id)  # the page starts it in the background
+    return run_id
 
 
 def _growth(factory, division: str, retail: str, base: str) -> int:
@@ -481,3 +484,48 @@ def test_the_demo_gives_the_batch_page_candidates_for_several_measures(officer, 
         assert policy_demo.generate(session, actor).facts == 0  # loaded once
     doc = parse(officer.get(f"/policy/batch/{run_id}").text)
     assert len(table_rows(doc.by_id("candidate-table"))) > 20 and len(table_rows(doc.by_id("near-table"))) > 5
+
+
+def test_a_running_batch_shows_its_progress_and_sends_the_page_on_when_done(officer, factory, db):
+    from lishui.policy.models import BatchRun
+
+    with db.unit_of_work() as session:
+        waiting = service._new_run(session, factory.actor(factory.account("city_officer")),
+                                   service.get_pack(CITY_PACK), YEAR)
+        waiting_id = waiting.id
+    page = parse(officer.get(f"/policy/batch/{waiting_id}").text)
+    box = page.by_id("run-progress")
+    assert (box.attrs["data-status"], box.attrs["data-stage"]) == ("running", "loading")
+    assert box.attrs["hx-get"] == f"/policy/batch/{waiting_id}/progress" and "every 1s" in box.attrs["hx-trigger"]
+    assert page.by_id("run-bar").attrs["max"] == "22"
+    fragment = officer.get(f"/policy/batch/{waiting_id}/progress", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "HX-Redirect" not in fragment.headers
+    with db.unit_of_work() as session:
+        assert session.get(BatchRun, waiting_id).status == "running"
+
+    tenant(factory)
+    run_id = _run_batch(officer)
+    done = officer.get(f"/policy/batch/{run_id}/progress", headers={"HX-Request": "true"})
+    assert done.headers["HX-Redirect"] == f"/policy/batch/{run_id}?ok=batch_done"
+    assert parse(done.text).by_id("run-progress").attrs["data-status"] == "done"
+    assert parse(done.text).by_id("run-bar").attrs["value"] == "22"
+
+
+def test_a_batch_that_fails_in_the_background_says_why_and_stores_nothing(officer, factory, db, monkeypatch):
+    from sqlalchemy import select as sa_select
+
+    from lishui.policy.models import BatchCandidate
+
+    tenant(factory)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(service, "_store_batch", broken)
+    run_id = _run_batch(officer)
+    page = parse(officer.get(f"/policy/batch/{run_id}").text)
+    assert page.by_id("run-progress").attrs["data-status"] == "failed"
+    assert "磁盘已满" in page.by_id("run-error").text()
+    assert "hx-get" not in page.by_id("run-progress").attrs
+    with db.unit_of_work() as session:
+        assert session.scalars(sa_select(BatchCandidate).where(BatchCandidate.run_id == run_id)).first() is None

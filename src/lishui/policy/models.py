@@ -57,6 +57,10 @@ class BatchRun(Base):
     pack_version: Mapped[str] = mapped_column(String(30))
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="running")  # running | done | failed
+    # Progress of a run in the background: loading → evaluating (measures done of total) → storing → done.
+    stage: Mapped[str] = mapped_column(String(20), default="loading", server_default="done")
+    progress_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    progress_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     entities: Mapped[int] = mapped_column(Integer, default=0)
     candidates: Mapped[int] = mapped_column(Integer, default=0)
     near_misses: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,7 +21,7 @@ from lishui.policy import service
 from lishui.policy.models import BatchRun, PackVersion, PolicyFact
 from lishui.policy.pack.model import Measure, Pack, Parameter
 from lishui.registry import get_organisation
-from lishui.web.deps import MAX_ID, DbSession, RecordId
+from lishui.web.deps import MAX_ID, DbSession, RecordId, database
 from lishui.web.guard import require
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
@@ -372,6 +372,8 @@ def evaluate(body: EvaluateBody, session: DbSession,
 class BatchBody(BaseModel):
     pack: str = Field(max_length=80, pattern=NoNul, description="A pack key (id@version) or id (latest version)")
     year: Year
+    wait: bool = Field(True, description="true: evaluate before answering (201, the result); false: start it in "
+                                         "the background (202) and follow GET /batches/{id} (status, stage, progress)")
 
 
 class MeasureTotal(BaseModel):
@@ -388,7 +390,11 @@ class BatchRunRead(BaseModel):
     id: int
     pack: str
     year: int
-    status: str
+    status: str = Field(description="running | done | failed")
+    stage: str = Field(description="loading | evaluating | storing | done | failed")
+    progress_done: int = Field(description="Measures evaluated so far")
+    progress_total: int
+    error: str
     entities: int
     candidates: int
     near_misses: int
@@ -406,20 +412,26 @@ def _run(run: BatchRun) -> BatchRunRead:
                              amount=str(service.decimal_yuan(s["amount_fen"])), near_miss=s["near_miss"],
                              statuses=s["statuses"]) for mid, s in summary.get("measures", {}).items()]
     return BatchRunRead(
-        id=run.id, pack=f"{run.pack_id}@{run.pack_version}", year=run.year, status=run.status, entities=run.entities,
+        id=run.id, pack=f"{run.pack_id}@{run.pack_version}", year=run.year, status=run.status, stage=run.stage,
+        progress_done=run.progress_done, progress_total=run.progress_total, error=run.error, entities=run.entities,
         candidates=run.candidates, near_misses=run.near_misses, total_amount=str(service.decimal_yuan(run.total_fen)),
         budget_lines={k: str(service.decimal_yuan(v)) for k, v in summary.get("budget_lines", {}).items()},
         measures=measures, started_by=run.started_by, started_at=run.started_at, finished_at=run.finished_at)
 
 
-@router.post("/batches", response_model=BatchRunRead, status_code=201)
-def start_batch(body: BatchBody, session: DbSession,
-                actor: Annotated[Actor, Depends(require("policy:batch:run"))]) -> BatchRunRead:
+@router.post("/batches", response_model=BatchRunRead, status_code=201,
+             responses={202: {"model": BatchRunRead, "description": "Started in the background (wait=false)"}})
+def start_batch(request: Request, body: BatchBody, session: DbSession,
+                actor: Annotated[Actor, Depends(require("policy:batch:run"))]) -> BatchRunRead | JSONResponse:
     pack = service.resolve_pack(body.pack)
     if body.year not in service.valid_years(pack):
         raise ValidationFailed(f"{body.year} 年不在《{pack.title}》有效期内",
                                [FieldError("year", "不在政策包有效期内")])
-    return _run(service.run_batch(session, actor, pack, body.year))
+    if body.wait:
+        return _run(service.run_batch(session, actor, pack, body.year))
+    run = service.start_batch(session, database(request), actor, pack, body.year)
+    return JSONResponse(_run(run).model_dump(mode="json"), status_code=202,
+                        headers={"Location": f"/api/v1/policy/batches/{run.id}"})
 
 
 @router.get("/batches/{run_id}", response_model=BatchRunRead)

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from lishui.core import audit, clock
 from lishui.core.actor import Actor
+from lishui.core.db import Database
 from lishui.core.errors import DomainError, Forbidden, NotFound
 from lishui.policy import facts as fact_store
 from lishui.policy.engine import Engine, Entity, EntityColumns, MeasureResult, period_window
@@ -23,6 +26,8 @@ from lishui.policy.lang import FactDecl, SymbolTable
 from lishui.policy.models import BatchCandidate, BatchRun, PackVersion, PolicyFact
 from lishui.policy.pack.model import FactInfo, Pack
 from lishui.registry import CITY_CODE, Division, Organisation, get_organisation, scope_orgs
+
+log = logging.getLogger("lishui.policy")
 
 _PACKS: dict[str, Pack] = {}
 
@@ -200,21 +205,35 @@ class BatchSummary:
 
 
 def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun:
-    """Evaluate every organisation the actor may see against every measure; store candidates and near misses."""
+    """Evaluate every organisation the actor may see against every measure; store candidates and near misses.
+    In the caller's unit of work (the CLI, the demo, the API with ``wait``); pages use ``start_batch``."""
+    run = _new_run(session, actor, pack, year)
+    entities = _batch_entities(session, actor, pack, year)
+    results = _engine(pack).evaluate_batch(EntityColumns(pack, entities), year)
+    return _store_batch(session, actor, pack, run, entities, results)
+
+
+def _new_run(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun:
     if not actor.can("policy:batch:run"):
         raise Forbidden()
     require_published(session, pack)
-    run = BatchRun(pack_id=pack.id, pack_version=pack.version, year=year, started_by=actor.username)
+    run = BatchRun(pack_id=pack.id, pack_version=pack.version, year=year, started_by=actor.username,
+                   stage="loading", progress_total=len(pack.measures), summary=json.dumps({"scope": _scope_of(actor)}))
     session.add(run)
     session.flush()
+    return run
+
+
+def _batch_entities(session: Session, actor: Actor, pack: Pack, year: int) -> list[Entity]:
     rows = session.execute(scope_orgs(select(Organisation.id, Organisation.name, Organisation.kind,
                                              Organisation.division_code), actor).order_by(Organisation.id)).all()
-    org_ids = [r.id for r in rows]
-    known = fact_store.gather(session, pack.symbols, org_ids, year)
-    entities = [Entity(r.id, r.name, r.kind, r.division_code, with_defaults(pack, known.get(r.id, {}), year))
-                for r in rows]
-    engine = _engine(pack)
-    results = engine.evaluate_batch(EntityColumns(pack, entities), year)
+    known = fact_store.gather(session, pack.symbols, [r.id for r in rows], year)
+    return [Entity(r.id, r.name, r.kind, r.division_code, with_defaults(pack, known.get(r.id, {}), year))
+            for r in rows]
+
+
+def _store_batch(session: Session, actor: Actor, pack: Pack, run: BatchRun, entities: list[Entity],
+                 results: Mapping[str, Any]) -> BatchRun:
     summary: dict[str, dict[str, Any]] = {}
     candidates = []
     total = 0
@@ -242,18 +261,91 @@ def run_batch(session: Session, actor: Actor, pack: Pack, year: int) -> BatchRun
     by_line: dict[str, int] = {}
     for s in summary.values():
         by_line[s["budget_line"]] = by_line.get(s["budget_line"], 0) + s["amount_fen"]
+    scope = run_summary(run).get("scope")
     run.entities = len(entities)
     run.candidates = sum(1 for c in candidates if c["kind"] == "eligible")
     run.near_misses = near
     run.total_fen = total
-    run.summary = json.dumps({"measures": summary, "budget_lines": by_line, "scope": _scope_of(actor)},
-                             ensure_ascii=False)
+    run.summary = json.dumps({"measures": summary, "budget_lines": by_line, "scope": scope}, ensure_ascii=False)
     run.status = "done"
+    run.stage = "done"
+    run.progress_done = run.progress_total
     run.finished_at = clock.now()
     audit.record(session, actor, "policy.batch.run", object_type="batch_run", object_id=run.id,
-                 detail={"pack": pack_key(pack), "year": year, "entities": run.entities,
+                 detail={"pack": pack_key(pack), "year": run.year, "entities": run.entities,
                          "candidates": run.candidates, "total_fen": total})
     return run
+
+
+# A run started from a page works in the background (in-process, see DESIGN.md "background work") so the officer
+# sees its progress. It reads in one short transaction, evaluates outside any transaction and writes in another,
+# with progress committed in between: on SQLite no transaction is held while the engine computes.
+_JOBS: dict[int, threading.Thread] = {}
+
+
+def start_batch(session: Session, db: Database, actor: Actor, pack: Pack, year: int) -> BatchRun:
+    """Create the run in the caller's unit of work (refused like ``run_batch``); once that commits, evaluate it
+    in a background thread with its own units of work on ``db``. Nothing starts if the caller rolls back."""
+    run = _new_run(session, actor, pack, year)
+    run_id = run.id
+
+    def launch(_: Session) -> None:
+        thread = threading.Thread(target=_batch_job, args=(db, actor, pack, year, run_id),
+                                  name=f"batch-run-{run_id}", daemon=True)
+        _JOBS[run_id] = thread
+        thread.start()
+
+    event.listen(session, "after_commit", launch, once=True)
+    return run
+
+
+def wait_for_batch(run_id: int, timeout: float = 120.0) -> None:
+    """Block until a background run has finished (for the CLI and tests)."""
+    thread = _JOBS.get(run_id)
+    if thread is not None:
+        thread.join(timeout)
+        if thread.is_alive():
+            raise TimeoutError(f"batch run {run_id} still running after {timeout} s")
+        _JOBS.pop(run_id, None)
+
+
+def _progress(db: Database, run_id: int, stage: str, done: int) -> None:
+    with db.unit_of_work() as session:
+        run = session.get(BatchRun, run_id)
+        if run is not None:
+            run.stage, run.progress_done = stage, done
+
+
+def _batch_job(db: Database, actor: Actor, pack: Pack, year: int, run_id: int) -> None:
+    try:
+        with db.unit_of_work() as session:
+            entities = _batch_entities(session, actor, pack, year)
+            run = session.get(BatchRun, run_id)
+            assert run is not None
+            run.entities, run.stage = len(entities), "evaluating"
+        engine = _engine(pack)
+        columns = EntityColumns(pack, entities)
+        shared: dict[Any, Any] = {}
+        results = {}
+        step = max(1, len(pack.measures) // 10)
+        for done, measure in enumerate(pack.measures.values(), start=1):
+            results[measure.id] = engine.batch_measure(measure, columns, year, shared)
+            if done % step == 0 or done == len(pack.measures):
+                _progress(db, run_id, "evaluating", done)
+        with db.unit_of_work() as session:
+            run = session.get(BatchRun, run_id)
+            assert run is not None
+            run.stage = "storing"
+            _store_batch(session, actor, pack, run, entities, results)
+    except Exception as exc:  # the run is marked failed with the reason; nothing half-stored
+        log.exception("batch run %s failed", run_id)
+        with db.unit_of_work() as session:
+            run = session.get(BatchRun, run_id)
+            if run is not None:
+                run.status, run.stage, run.error = "failed", "failed", str(exc)[:2000]
+                run.finished_at = clock.now()
+                audit.record(session, actor, "policy.batch.run", object_type="batch_run", object_id=run_id,
+                             outcome="failure", detail={"error": str(exc)[:300]})
 
 
 def get_run(session: Session, actor: Actor, run_id: int) -> BatchRun:

@@ -24,7 +24,7 @@ from lishui.policy.lang import ParamShape, Type
 from lishui.policy.pack.model import Measure, Pack, Parameter
 from lishui.registry import CITY_CODE, COUNTIES, ORG_KINDS, ZONE_CODE, get_organisation
 from lishui.registry.vocab import ORG_KINDS_EN
-from lishui.web.deps import DbSession, PostedForm, RecordId
+from lishui.web.deps import DbSession, PostedForm, RecordId, database
 from lishui.web.guard import public, require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
@@ -387,13 +387,13 @@ def batch_start(request: Request, session: DbSession, raw: PostedForm,
         if pack is None:
             raise ValidationFailed("请选择政策包", [FieldError("pack", "请选择政策包")])
         year = _year_in(pack, form["year"])
-        run = service.run_batch(session, actor, pack, year)
+        run = service.start_batch(session, database(request), actor, pack, year)
     except DomainError as exc:
         if exc.status == 403:
             raise
         session.rollback()
         return _batch_page(request, session, actor, form, exc.message, status=exc.status)
-    return RedirectResponse(f"/policy/batch/{run.id}?ok=batch_done", status_code=303)
+    return RedirectResponse(f"/policy/batch/{run.id}", status_code=303)
 
 
 def _year_in(pack: Pack, text: str) -> int:
@@ -415,6 +415,9 @@ def run_page(request: Request, run_id: RecordId, session: DbSession,
     run = service.get_run(session, actor, run_id)
     summary = service.run_summary(run)
     pack = service.packs().get(f"{run.pack_id}@{run.pack_version}")
+    if run.status != "done":
+        return render(request, "policy/run_progress.html", {"run": run, "pack": pack},
+                      headers={"Cache-Control": "no-store"})
     lines = []
     for line_id, fen in summary.get("budget_lines", {}).items():
         info = pack.budget_lines.get(line_id) if pack else None
@@ -431,6 +434,17 @@ def run_page(request: Request, run_id: RecordId, session: DbSession,
         "decimal_yuan": service.decimal_yuan, "fmt_money": fmt_money,
         "names": dict(division_options()), "kind_label": kind_label,
     }, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/policy/batch/{run_id}/progress", response_class=HTMLResponse)
+def run_progress(request: Request, run_id: RecordId, session: DbSession,
+                 actor: Annotated[Actor, Depends(require("policy:batch:read"))]) -> Response:
+    """The progress fragment a running batch's page polls; once done, htmx is sent on to the results."""
+    run = service.get_run(session, actor, run_id)
+    headers = {"Cache-Control": "no-store"}
+    if run.status == "done":
+        headers["HX-Redirect"] = f"/policy/batch/{run.id}?ok=batch_done"
+    return render(request, "policy/_run_progress.html", {"run": run}, headers=headers)
 
 
 @router.get("/policy/batch/{run_id}/export")

@@ -1,4 +1,4 @@
-"""published pack versions keep their source and cannot be changed or removed
+"""published pack versions keep their source and cannot be changed or removed; batch runs show progress
 
 Revision ID: 0007
 Revises: 0003
@@ -23,6 +23,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column('sources', sa.Text(), nullable=False, server_default='{}'))
         batch.add_column(sa.Column('note', sa.String(length=300), nullable=False, server_default=''))
         batch.add_column(sa.Column('derives_from', sa.String(length=50), nullable=False, server_default=''))
+    with op.batch_alter_table("policy_batch_runs") as batch:
+        batch.add_column(sa.Column('stage', sa.String(length=20), nullable=False, server_default='done'))
+        batch.add_column(sa.Column('progress_done', sa.Integer(), nullable=False, server_default='0'))
+        batch.add_column(sa.Column('progress_total', sa.Integer(), nullable=False, server_default='0'))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"""
             CREATE FUNCTION policy_pack_versions_guard() RETURNS trigger AS $$
@@ -47,6 +51,10 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS policy_pack_versions_no_update")
         op.execute("DROP TRIGGER IF EXISTS policy_pack_versions_no_delete")
+    with op.batch_alter_table("policy_batch_runs") as batch:
+        batch.drop_column('progress_total')
+        batch.drop_column('progress_done')
+        batch.drop_column('stage')
     with op.batch_alter_table(TABLE) as batch:
         batch.drop_column('derives_from')
         batch.drop_column('note')
