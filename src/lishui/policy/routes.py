@@ -555,7 +555,7 @@ def list_facts(session: DbSession, actor: Annotated[Actor, Depends(require("poli
     year = year or service.default_year(session)
     org = get_organisation(session, actor, org_id)
     try:
-        pack: Pack | None = service.pack_in_force(year, org.division_code)
+        pack: Pack | None = service.pack_in_force(year, org.division_code, service.published_keys(session))
     except NotFound:
         pack = None
     infos = pack.facts if pack is not None else service.fact_catalogue()

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,9 +35,9 @@ _PACKS: dict[str, Pack] = {}
 def packs() -> dict[str, Pack]:
     """The packs shipped with the platform, loaded and checked once per process, keyed ``id@version``."""
     if not _PACKS:
-        from lishui.policy.pack.loader import builtin_pack_dirs, load_pack
+        from lishui.policy.pack.loader import builtin_pack_folders, load_pack
 
-        for folder in builtin_pack_dirs().values():
+        for folder in builtin_pack_folders():  # an amendment ships as a second folder with the same id
             pack = load_pack(folder)
             _PACKS[pack_key(pack)] = pack
     return dict(_PACKS)
@@ -54,11 +54,17 @@ def pack_key(pack: Pack) -> str:
     return f"{pack.id}@{pack.version}"
 
 
-def pack_in_force(year: int, division_code: str | None = None) -> Pack:
+def pack_in_force(year: int, division_code: str | None = None, published: Collection[str] | None = None) -> Pack:
     """The pack version in force for the period: a county's own pack for its entities, else the city pack;
-    among versions of one pack the latest whose effective date is on or before the period's end."""
+    among versions of one pack the latest whose effective date is on or before the period's end.
+
+    ``published`` (``published_keys``): once any version of a pack is published, its unpublished versions (a
+    draft amendment) are left out; a pack never published is used as it is (a fresh installation)."""
+    published_ids = {key.split("@", 1)[0] for key in published or ()}
     candidates = []
     for pack in packs().values():
+        if pack.id in published_ids and pack_key(pack) not in (published or ()):
+            continue
         if period_window(pack, year) is None:
             continue
         effective = pack.effective_from or pack.valid_from
@@ -98,7 +104,7 @@ def entity_for(session: Session, pack: Pack, org: Organisation, year: int) -> En
 def evaluate_org(session: Session, actor: Actor, org_id: int, year: int, *, pack: Pack | None = None,
                  measure_id: str | None = None) -> tuple[Pack, Entity, list[MeasureResult]]:
     org = get_organisation(session, actor, org_id)
-    pack = pack or pack_in_force(year, org.division_code)
+    pack = pack or pack_in_force(year, org.division_code, published_keys(session))
     if measure_id is not None and measure_id not in pack.measures:
         raise NotFound(f"政策包中没有措施 {measure_id}")
     require_unaltered(session, pack)
@@ -127,6 +133,14 @@ def publication_state(session: Session, pack: Pack) -> str:
     if published is None:
         return "draft"
     return "published" if published.content_hash == pack.content_hash else "altered"
+
+
+def published_keys(session: Session) -> set[str]:
+    """``id@version`` of every shipped pack whose published hash its files still give."""
+    shipped = packs()
+    return {f"{v.pack_id}@{v.version}" for v in session.scalars(select(PackVersion))
+            if f"{v.pack_id}@{v.version}" in shipped
+            and shipped[f"{v.pack_id}@{v.version}"].content_hash == v.content_hash}
 
 
 def publications(session: Session, pack_id: str | None = None) -> list[PackVersion]:

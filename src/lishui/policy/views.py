@@ -270,7 +270,7 @@ def evaluate_page(request: Request, session: DbSession, actor: Annotated[Actor, 
         return render(request, "policy/evaluate.html", context)
     org = get_organisation(session, actor, org_id)  # 404 outside the actor's scope, before anything else
     context["org"] = org
-    in_force = _facts_pack(year, org.division_code)
+    in_force = _facts_pack(session, year, org.division_code)
     if in_force is None:
         context["message"] = pick(language(request), f"{year} 年没有适用于该机构所在地的有效政策包",
                                   f"No policy pack in force in {year} covers where this organisation is")
@@ -374,7 +374,7 @@ def batch_page(request: Request, session: DbSession,
                actor: Annotated[Actor, Depends(require("policy:batch:read"))]) -> Response:
     year = service.default_year(session)
     # A county's officers start from the pack in force in their county (its own pack, if it has one).
-    default = _facts_pack(year, actor.scope_division or CITY_CODE) or next(iter(service.packs().values()))
+    default = _facts_pack(session, year, actor.scope_division or CITY_CODE) or next(iter(service.packs().values()))
     return _batch_page(request, session, actor, {"pack": service.pack_key(default), "year": str(year)}, "")
 
 
@@ -459,9 +459,9 @@ def run_export(run_id: RecordId, session: DbSession,
 
 # ---------------------------------------------------------------- facts
 
-def _facts_pack(year: int, division: str) -> Pack | None:
+def _facts_pack(session: Session, year: int, division: str) -> Pack | None:
     try:
-        return service.pack_in_force(year, division)
+        return service.pack_in_force(year, division, service.published_keys(session))
     except DomainError:
         return None
 
@@ -473,7 +473,7 @@ def _facts_page(request: Request, session: Any, actor: Actor, org_id: int | None
                                "found": service.find_organisations(session, actor, q) if q else []}
     if org_id is not None:
         org = get_organisation(session, actor, org_id)
-        pack = _facts_pack(year, org.division_code)
+        pack = _facts_pack(session, year, org.division_code)
         infos = pack.facts if pack is not None else service.fact_catalogue()
         defaults = pack.fact_defaults() if pack is not None else {}
         rows = fact_store.fact_sheet(session, actor, infos, defaults, org.id, year)
@@ -565,13 +565,13 @@ def facts_template(_: Annotated[Actor, Depends(require("policy:fact:write"))], f
 CALC_FIELDS = ("kind", "division", "year", "go", "profile")
 
 
-def _calc_pack(year: int, division: str) -> Pack:
-    return service.pack_in_force(year, division)
+def _calc_pack(session: Session, year: int, division: str) -> Pack:
+    return service.pack_in_force(year, division, service.published_keys(session))
 
 
-def _calc_pack_or_none(year: int, division: str) -> Pack | None:
+def _calc_pack_or_none(session: Session, year: int, division: str) -> Pack | None:
     try:
-        return service.pack_in_force(year, division)
+        return _calc_pack(session, year, division)
     except DomainError:
         return None
 
@@ -628,20 +628,20 @@ def calculator(request: Request, session: DbSession, actor: Annotated[Actor | No
     except ValueError:
         year = service.default_year(session)
     year = year if year in years else service.default_year(session)
-    covered = [y for y in years if _calc_pack_or_none(y, division) is not None]
+    covered = [y for y in years if _calc_pack_or_none(session, y, division) is not None]
     if year not in covered:  # e.g. a county pack's later years, asked for a place it does not cover
         year = min(covered, key=lambda y: abs(y - year))
     answers_text: dict[str, str] = {}
     note = ""
     if org is not None:
-        pack = _calc_pack(year, division)
+        pack = _calc_pack(session, year, division)
         entity = service.entity_for(session, pack, org, year)
         defaults = pack.fact_defaults()
         answers_text = {k: _answer_text(v) for k, v in entity.facts.items()
                         if k in pack.facts and v is not None and defaults.get(k) != v}
         note = t(f"已从“{org.name}”的档案带入 {len(answers_text)} 项信息，可修改后重新测算。",
                  f"{len(answers_text)} answers filled in from {org.name}'s records; change any and run again.")
-    pack = _calc_pack(year, division)
+    pack = _calc_pack(session, year, division)
     measures, shared, own = _questionnaire(pack, kind)
     asked = [*shared, *[f for m in measures for f in own[m.id]]]
     for name in asked:

@@ -1384,6 +1384,13 @@ def _load(root: Path, search: list[Path]) -> tuple[Pack | None, Collector]:
     return pack, out
 
 
+def builtin_pack_folders() -> list[Path]:
+    """Every pack folder shipped with the platform (two versions of one pack are two folders)."""
+    if not BUILTIN_DIR.is_dir():
+        return []
+    return [f for f in sorted(BUILTIN_DIR.iterdir()) if (f / PACK_FILE).is_file() and _pack_id(f)]
+
+
 def builtin_pack_dirs() -> dict[str, Path]:
     """The packs shipped with the platform, by id."""
     found: dict[str, Path] = {}
