@@ -17,8 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lishui.policy.lang import LangError, RationalColumn, Type, explain
-from lishui.policy.lang.vector import VectorEvaluator
+from lishui.policy.lang import LangError, RationalColumn, Type, VectorEvaluator, explain
 from lishui.policy.pack.model import Measure, Pack
 
 Status = Literal["eligible", "not_eligible", "out_of_scope", "not_covered", "not_beneficiary", "external_unset",

@@ -8,6 +8,7 @@
 See docs/policy-language.md for the syntax, the types, the rounding rule and schedules.
 """
 
+from .checker import did_you_mean
 from .errors import (
     LangCycleError,
     LangError,
@@ -20,17 +21,20 @@ from .errors import (
     Span,
 )
 from .explain import explain
+from .needs import Needs
 from .parser import parse_expression, parse_program
 from .program import CompiledExpression, Formula, Program, Result, check_program, compile_expression, compile_program
+from .sources import FormulaSource, Untyped, broken_formulas, compile_in_program, compile_sources
 from .symbols import FactDecl, ParamDecl, ParamShape, SymbolTable, Type
 from .values import Dated, Schedule
-from .vector import RationalColumn, VectorColumn
+from .vector import RationalColumn, VectorColumn, VectorEvaluator
 
 __all__ = [
     "CompiledExpression",
     "Dated",
     "FactDecl",
     "Formula",
+    "FormulaSource",
     "LangCycleError",
     "LangError",
     "LangErrors",
@@ -38,6 +42,7 @@ __all__ = [
     "LangNameError",
     "LangSyntaxError",
     "LangTypeError",
+    "Needs",
     "ParamDecl",
     "ParamShape",
     "Program",
@@ -48,10 +53,16 @@ __all__ = [
     "Span",
     "SymbolTable",
     "Type",
+    "Untyped",
     "VectorColumn",
+    "VectorEvaluator",
+    "broken_formulas",
     "check_program",
     "compile_expression",
+    "compile_in_program",
     "compile_program",
+    "compile_sources",
+    "did_you_mean",
     "explain",
     "parse_expression",
     "parse_program",

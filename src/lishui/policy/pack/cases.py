@@ -35,8 +35,7 @@ from typing import Any
 
 import yaml
 
-from lishui.policy.lang import Dated, LangError, ParamShape, Schedule, Type
-from lishui.policy.lang.checker import did_you_mean
+from lishui.policy.lang import Dated, LangError, ParamShape, Schedule, Type, did_you_mean
 
 from . import values as V
 from .model import Measure, Pack

@@ -36,16 +36,21 @@ import yaml
 from lishui.policy.lang import (
     CompiledExpression,
     FactDecl,
+    FormulaSource,
     LangError,
+    Needs,
     ParamDecl,
     ParamShape,
     SymbolTable,
     Type,
+    Untyped,
+    broken_formulas,
+    compile_in_program,
+    compile_sources,
+    did_you_mean,
 )
-from lishui.policy.lang.checker import did_you_mean
 
 from . import values as V
-from .compile import FormulaSource, Needs, Untyped, broken_formulas, compile_formulas, compile_in
 from .model import (
     BudgetLineInfo,
     Cap,
@@ -836,8 +841,8 @@ class Builder:
                 text, line, column = expression_source(af.file, af.node)
                 amount_text = " ".join(af.node.value.split())
                 try:
-                    amount = compile_in(program, text, expected=Type.MONEY, source=af.file.name, line=line,
-                                        column=column, broken=self.broken)
+                    amount = compile_in_program(program, text, expected=Type.MONEY, source=af.file.name,
+                                                line=line, column=column, broken=self.broken)
                 except LangError as exc:
                     self.out.lang(exc)
                 except Untyped:
@@ -946,8 +951,8 @@ class Builder:
                 continue
             text, line, column = expression_source(ef.file, ef.node)
             try:
-                expr = compile_in(program, text, expected=Type.BOOL, source=ef.file.name, line=line, column=column,
-                                  broken=self.broken)
+                expr = compile_in_program(program, text, expected=Type.BOOL, source=ef.file.name, line=line,
+                                          column=column, broken=self.broken)
             except LangError as exc:
                 self.out.lang(exc)
                 continue
@@ -967,8 +972,8 @@ class Builder:
             return None
         text, line, column = expression_source(f.file, f.node)
         try:
-            return compile_in(program, text, expected=Type.BOOL, source=f.file.name, line=line, column=column,
-                              broken=self.broken)
+            return compile_in_program(program, text, expected=Type.BOOL, source=f.file.name, line=line,
+                                      column=column, broken=self.broken)
         except LangError as exc:
             self.out.lang(exc)
         except Untyped:
@@ -1282,7 +1287,7 @@ class Builder:
             params={n: ParamDecl(p.type, p.shape, p.label) for n, p in self.params.items()},
         )
         sources = self.formula_sources()
-        program, errors = compile_formulas(sources, symbols)
+        program, errors = compile_sources(sources, symbols)
         for e in errors:
             self.out.lang(e)
         self.broken = broken_formulas(program, sources)

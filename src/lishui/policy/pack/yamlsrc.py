@@ -165,7 +165,7 @@ class Reader:
     def keys(self, mapping: dict[str, tuple[yaml.Node, yaml.Node]], at: yaml.Node, what: str, *,
              required: Iterable[str] = (), optional: Iterable[str] = ()) -> bool:
         """Report missing required keys and unknown keys (with the closest known one)."""
-        from lishui.policy.lang.checker import did_you_mean
+        from lishui.policy.lang import did_you_mean
 
         required = list(required)
         allowed = set(required) | set(optional)
