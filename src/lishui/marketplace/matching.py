@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lishui.core.money import Money
-from lishui.marketplace.models import Demand, Engagement, Offering, Provider
-from lishui.marketplace.service import JURISDICTIONS, provider_records
+from lishui.marketplace.models import Demand, Engagement, Offering, Provider, Quote, Rating
+from lishui.marketplace.service import JURISDICTIONS, ProviderRecord, provider_records
 from lishui.marketplace.text import words
 from lishui.marketplace.vocab import CATEGORIES
 
@@ -97,14 +97,37 @@ def _mask(counties: str) -> int:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[Any, ...], MatchIndex]] = {}
+_indexes: dict[str, tuple[tuple[Any, ...], MatchIndex]] = {}
+_records: dict[str, tuple[tuple[Any, ...], TrackRecords]] = {}
 
 
-def _index_version(session: Session) -> tuple[Any, ...]:
-    offerings = select(func.count(Offering.id), func.max(Offering.id)).where(Offering.is_active.is_(True))
-    providers = select(func.count(Provider.id), func.coalesce(func.sum(Provider.id), 0)).where(
-        Provider.state == "verified")
-    return (*session.execute(offerings).one(), *session.execute(providers).one())
+@dataclass
+class TrackRecords:
+    """Every verified provider's record, read in a few grouped queries and kept until an engagement, quote or
+    rating is added or an engagement changes state."""
+
+    records: dict[int, ProviderRecord]
+    capacity: dict[int, int]
+    same_category: dict[tuple[int, str], int]  # (provider, category) → engagements
+    same_place: dict[tuple[int, str, str], int]  # (provider, category, county) → engagements
+
+
+def _versions(session: Session) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """What the index and the records were built from. Offerings are only ever added (an edit is a new offering),
+    so their highest id is enough; verified providers by count and id sum; records by the highest ids of
+    engagements, quotes and ratings and the number of running engagements."""
+    verified = Provider.state == "verified"
+    row = session.execute(select(
+        select(func.max(Offering.id)).scalar_subquery(),
+        select(func.count(Provider.id)).where(verified).scalar_subquery(),
+        select(func.coalesce(func.sum(Provider.id), 0)).where(verified).scalar_subquery(),
+        select(func.coalesce(func.sum(Provider.capacity), 0)).where(verified).scalar_subquery(),
+        select(func.max(Engagement.id)).scalar_subquery(),
+        select(func.count(Engagement.id)).where(Engagement.state.in_(("accepted", "in_progress"))).scalar_subquery(),
+        select(func.max(Quote.id)).scalar_subquery(),
+        select(func.max(Rating.id)).scalar_subquery(),
+    )).one()
+    return tuple(row[:3]), tuple(row[3:])
 
 
 def build_index(session: Session) -> MatchIndex:
@@ -115,18 +138,39 @@ def build_index(session: Session) -> MatchIndex:
     return MatchIndex(list(session.execute(stmt)))
 
 
-def current_index(session: Session) -> MatchIndex:
-    """The index for this database, rebuilt only when its offerings or verified providers changed."""
+def build_records(session: Session) -> TrackRecords:
+    verified = select(Provider.id).where(Provider.state == "verified")
+    grouped = (Engagement.provider_id, Engagement.category)
+    return TrackRecords(
+        records=provider_records(session),
+        capacity=dict(session.execute(select(Provider.id, Provider.capacity).where(Provider.id.in_(verified)))
+                      .tuples().all()),
+        same_category={(p, c): n for p, c, n in session.execute(
+            select(*grouped, func.count()).group_by(*grouped)).tuples()},
+        same_place={(p, c, d): n for p, c, d, n in session.execute(
+            select(*grouped, Engagement.division_code, func.count())
+            .group_by(*grouped, Engagement.division_code)).tuples()},
+    )
+
+
+def current(session: Session) -> tuple[MatchIndex, TrackRecords]:
+    """The index and the track records for this database, rebuilt only when what they were built from changed."""
     key = str(session.get_bind().engine.url)
-    version = _index_version(session)
+    index_version, records_version = _versions(session)
     with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-    index = build_index(session)
+        index = _indexes.get(key)
+        records = _records.get(key)
+    if index is None or index[0] != index_version:
+        index = (index_version, build_index(session))
+    if records is None or records[0] != records_version:
+        records = (records_version, build_records(session))
     with _lock:
-        _cache[key] = (version, index)
-    return index
+        _indexes[key], _records[key] = index, records
+    return index[1], records[1]
+
+
+def current_index(session: Session) -> MatchIndex:
+    return current(session)[0]
 
 
 @dataclass
@@ -150,8 +194,8 @@ def rank_demand(session: Session, demand: Demand, top: int = 20) -> list[Match]:
     return rank(session, need_of(demand), top=top)
 
 
-def rank(session: Session, need: Need, top: int = 20, index: MatchIndex | None = None) -> list[Match]:
-    index = index or current_index(session)
+def rank(session: Session, need: Need, top: int = 20) -> list[Match]:
+    index, track = current(session)
     if index.size == 0:
         return []
     w = WEIGHTS
@@ -170,42 +214,25 @@ def rank(session: Session, need: Need, top: int = 20, index: MatchIndex | None =
             + w["price"] * price_part)
     if need.org_id is not None:
         base[index.org_ids == need.org_id] = -1.0
-    # Best offering per provider among the highest base scores.
+    # Stage one: the best offering of each of the STAGE_ONE providers with the highest base scores.
     take = min(index.size, STAGE_ONE * 4)
     candidates = np.argpartition(-base, take - 1)[:take]
     candidates = candidates[np.argsort(-base[candidates], kind="stable")]
     chosen: dict[int, int] = {}
-    for row in candidates:
+    for row in candidates.tolist():
         if base[row] < 0:
             break
-        chosen.setdefault(int(index.provider_ids[row]), int(row))
+        chosen.setdefault(int(index.provider_ids[row]), row)
         if len(chosen) >= STAGE_ONE:
             break
-    if not chosen:
-        return []
-    providers = list(chosen)
-    records = provider_records(session, providers)
-    capacity = dict(session.execute(select(Provider.id, Provider.capacity).where(Provider.id.in_(providers)))
-                    .tuples().all())
-    same_category = dict(session.execute(
-        select(Engagement.provider_id, func.count()).where(Engagement.provider_id.in_(providers),
-                                                           Engagement.category == need.category)
-        .group_by(Engagement.provider_id)).tuples().all())
-    same_place = dict(session.execute(
-        select(Engagement.provider_id, func.count()).where(Engagement.provider_id.in_(providers),
-                                                           Engagement.category == need.category,
-                                                           Engagement.division_code == need.county)
-        .group_by(Engagement.provider_id)).tuples().all())
-    matches = []
+    # Stage two: add each provider's track record, then explain the best ``top``.
+    scored = []
     for pid, row in chosen.items():
-        rec = records[pid]
-        cap = capacity.get(pid, 1) or 1
-        left = max(0, cap - rec.active)
-        capacity_part = left / cap
-        rating_part = 0.6 if rec.rating is None else rec.rating / 5
-        response_part = 0.5 if rec.response_hours is None else 1 / (1 + rec.response_hours / 24)
-        n_cat, n_place = int(same_category.get(pid, 0)), int(same_place.get(pid, 0))
-        past_part = 0.6 * min(1.0, n_cat / 3) + 0.4 * min(1.0, n_place / 2)
+        parts = _record_parts(track, pid, need)
+        scored.append((float(base[row]) + sum(w[k] * v for k, v, _ in parts), pid, row, parts))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    matches = []
+    for _score, pid, row, parts in scored[:top]:
         reasons = [
             Reason("text", w["text"] * float(text_part[row]), w["text"],
                    f"需求与服务说明的文字相关度 {float(text_part[row]):.0%}"),
@@ -216,19 +243,29 @@ def rank(session: Session, need: Need, top: int = 20, index: MatchIndex | None =
                    ("服务范围覆盖" if county_part[row] else "服务范围不含") + JURISDICTIONS.get(need.county, "所在地")),
             Reason("price", w["price"] * float(price_part[row]), w["price"],
                    _price_text(budget, int(index.price_min[row]), int(index.price_max[row]))),
-            Reason("capacity", w["capacity"] * capacity_part, w["capacity"],
-                   f"可同时承接 {cap} 个项目，进行中 {rec.active} 个" if left else "当前满负荷"),
-            Reason("rating", w["rating"] * rating_part, w["rating"],
-                   "暂无企业评价" if rec.rating is None else f"企业评分 {rec.rating:.1f}/5（{rec.ratings} 条）"),
-            Reason("response", w["response"] * response_part, w["response"],
-                   "暂无报价记录" if rec.response_hours is None else f"平均 {rec.response_hours:.0f} 小时内报价"),
-            Reason("past", w["past"] * past_part, w["past"],
-                   f"同类服务成交 {n_cat} 单，其中本地同类企业 {n_place} 单"),
+            *(Reason(key, w[key] * value, w[key], words_) for key, value, words_ in parts),
         ]
         matches.append(Match(pid, int(index.org_ids[row]), index.names[row], int(index.offering_ids[row]),
                              index.titles[row], round(sum(r.points for r in reasons), 1), reasons))
-    matches.sort(key=lambda m: (-m.score, m.provider_id))
-    return matches[:top]
+    return matches
+
+
+def _record_parts(track: TrackRecords, pid: int, need: Need) -> list[tuple[str, float, str]]:
+    """Capacity left, ratings, response time and past engagements with similar firms, each as a 0..1 part."""
+    rec = track.records.get(pid) or ProviderRecord(0, 0, None, 0, None)
+    cap = track.capacity.get(pid, 1) or 1
+    left = max(0, cap - rec.active)
+    n_cat = track.same_category.get((pid, need.category), 0)
+    n_place = track.same_place.get((pid, need.category, need.county), 0)
+    return [
+        ("capacity", left / cap, f"可同时承接 {cap} 个项目，进行中 {rec.active} 个" if left else "当前满负荷"),
+        ("rating", 0.6 if rec.rating is None else rec.rating / 5,
+         "暂无企业评价" if rec.rating is None else f"企业评分 {rec.rating:.1f}/5（{rec.ratings} 条）"),
+        ("response", 0.5 if rec.response_hours is None else 1 / (1 + rec.response_hours / 24),
+         "暂无报价记录" if rec.response_hours is None else f"平均 {rec.response_hours:.0f} 小时内报价"),
+        ("past", 0.6 * min(1.0, n_cat / 3) + 0.4 * min(1.0, n_place / 2),
+         f"同类服务成交 {n_cat} 单，其中本地同类企业 {n_place} 单"),
+    ]
 
 
 def _category_label(code: int) -> str:
