@@ -56,3 +56,22 @@ def test_a_matching_public_demand_notifies_the_providers(db, market):
     with db.unit_of_work() as session:
         notes = service.notifications(session, provider.actor)
         assert notes and notes[0].kind == "new_demand"
+
+
+def test_new_offerings_extend_the_index_and_rank_like_a_fresh_build(db, market):
+    first = market.provider(category="design", title="详情页设计", name="老设计")
+    other = market.provider(category="design", title="海报设计", name="另一家")
+    need = matching.Need("design", "331102", Money.yuan("5000"), ["青瓷", "详情页", "设计"])
+    with db.unit_of_work() as session:
+        before = matching.current_index(session)
+        assert matching.rank(session, need)[0].provider_id == first.provider_id
+    with db.unit_of_work() as session:
+        service.create_offering(session, other.actor, category="design", title="青瓷详情页设计",
+                                description="青瓷", price_min="100", price_max="200")
+    with db.unit_of_work() as session:
+        extended = matching.current_index(session)
+        assert extended is not before and extended.size == before.size + 1
+        fresh = matching.build_index(session)
+        assert list(extended.offering_ids) == list(fresh.offering_ids)
+        assert (extended.text_scores(need.tokens)[0] == fresh.text_scores(need.tokens)[0]).all()
+        assert matching.rank(session, need)[0].provider_id == other.provider_id

@@ -27,7 +27,7 @@ PUBLIC_ALLOW_LIST = {
     "GET /login", "POST /login", "GET /lang", "GET /healthz", "GET /api/docs", "GET /api/openapi.json",
     "GET /calculator",
     "GET /showcase", "GET /showcase/product", "GET /showcase/collection", "GET /showcase/go", "GET /showcase/image",
-    "GET /providers", "GET /policy-lookup",
+    "GET /providers", "GET /policy-lookup", "GET /showcase/enterprise",
 }
 # Routes for any signed-in user, whatever the role: the account itself and the home page.
 SIGNED_IN_ALLOW_LIST = {
@@ -72,6 +72,7 @@ def marketplace_samples(world: World) -> dict[str, int]:
         from datetime import timedelta
 
         from lishui.core import clock
+        from lishui.core.files import store
         from lishui.marketplace import service as market
         from lishui.registry import service as registry
 
@@ -93,10 +94,11 @@ def marketplace_samples(world: World) -> dict[str, int]:
         enterprises = {"a": world.factory.actor(world.account("enterprise_user")),
                        "b": world.factory.actor(world.factory.account("enterprise_user", org_id=world.ids["ent_b"]))}
         deadline = clock.today() + timedelta(days=30)
+        stored, _ = store(world.settings.upload_dir / "demands", b"%PDF-1.4 sample attachment")
         for key in ("a", "b"):
             with world.db.unit_of_work() as session:
                 demand = market.create_demand(session, enterprises[key], category="design", title=f"需求{key}",
-                                              budget="1000", deadline=deadline)
+                                              budget="1000", deadline=deadline, attachment=("需求说明.pdf", stored))
                 quote = market.submit_quote(session, actors[key], demand.id, amount="900", days=5)
                 engagement = market.accept_quote(session, enterprises[key], quote.id)
                 world.ids[f"demand_{key}"], world.ids[f"quote_{key}"] = demand.id, quote.id

@@ -37,6 +37,7 @@ class ImportReport:
     total_rows: int
     created: int
     errors: list[FieldError]
+    truncated: bool = False
 
     @property
     def ok(self) -> bool:
@@ -69,6 +70,16 @@ def _orgs_by_code(session: Session, codes: set[str]) -> dict[str, Organisation]:
         for org in session.scalars(select(Organisation).where(Organisation.uscc.in_(items[start:start + 1000]))):
             found[org.uscc] = org
     return found
+
+
+def template(kind: str) -> tuple[list[str], list[list[str]]]:
+    """Headers and one example row of an import file."""
+    if kind == "providers":
+        return PROVIDER_COLUMNS, [["91331102MA28XXXXXX", "丽水某电商服务有限公司", "店铺代运营", "5", "天猫店铺代运营",
+                                   "店铺代运营", "店铺装修、日常运营", "10000", "50000", "莲都区、龙泉市", "", "否", "",
+                                   ""]]
+    return PRODUCT_COLUMNS, [["91331126MA28XXXXXX", "庆元椴木香菇", "食用菌", "庆元香菇", "椴木栽培", "地理标志产品",
+                              "https://…", "", "", "", "", ""]]
 
 
 def import_providers(session: Session, actor: Actor, content: bytes, filename: str = "") -> ImportReport:

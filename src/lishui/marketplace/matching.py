@@ -54,26 +54,37 @@ class Match:
 
 
 class MatchIndex:
-    """Offerings as columns, plus an inverted index word → offering rows."""
+    """Offerings as columns, plus an inverted index word → offering rows. Never changed once built: new offerings
+    make a new, extended index, so a ranking in progress keeps a consistent one."""
 
-    def __init__(self, rows: list[Any]) -> None:
+    def __init__(self, rows: list[Any], base: MatchIndex | None = None) -> None:
         n = len(rows)
-        self.size = n
-        self.offering_ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=n)
-        self.provider_ids = np.fromiter((r.provider_id for r in rows), dtype=np.int64, count=n)
-        self.org_ids = np.fromiter((r.org_id for r in rows), dtype=np.int64, count=n)
-        self.categories = np.fromiter((CATEGORY_CODES.get(r.category, -1) for r in rows), dtype=np.int16, count=n)
-        self.county_masks = np.fromiter((_mask(r.counties) for r in rows), dtype=np.int64, count=n)
-        self.price_min = np.fromiter((r.price_min.fen for r in rows), dtype=np.int64, count=n)
-        self.price_max = np.fromiter((r.price_max.fen for r in rows), dtype=np.int64, count=n)
-        self.titles = [r.title for r in rows]
-        self.names = [r.display_name for r in rows]
-        postings: dict[str, list[int]] = {}
-        for i, r in enumerate(rows):
+        start: int = base.size if base is not None else 0
+        self.size: int = start + n
+
+        def column(values: Any, dtype: Any, name: str) -> np.ndarray:
+            new = np.fromiter(values, dtype=dtype, count=n)
+            return new if base is None else np.concatenate((getattr(base, name), new))
+
+        self.offering_ids = column((r.id for r in rows), np.int64, "offering_ids")
+        self.provider_ids = column((r.provider_id for r in rows), np.int64, "provider_ids")
+        self.org_ids = column((r.org_id for r in rows), np.int64, "org_ids")
+        self.categories = column((CATEGORY_CODES.get(r.category, -1) for r in rows), np.int16,
+                                 "categories")
+        self.county_masks = column((_mask(r.counties) for r in rows), np.int64, "county_masks")
+        self.price_min = column((r.price_min.fen for r in rows), np.int64, "price_min")
+        self.price_max = column((r.price_max.fen for r in rows), np.int64, "price_max")
+        self.titles: list[str] = [*(base.titles if base else ()), *(r.title for r in rows)]
+        self.names: list[str] = [*(base.names if base else ()), *(r.display_name for r in rows)]
+        added: dict[str, list[int]] = {}
+        for i, r in enumerate(rows, start=start):
             for token in set(r.tokens.split()):
-                postings.setdefault(token, []).append(i)
-        self.postings = {t: np.asarray(ix, dtype=np.int32) for t, ix in postings.items()}
-        self.idf = {t: math.log(1 + n / len(ix)) for t, ix in postings.items()}
+                added.setdefault(token, []).append(i)
+        self.postings: dict[str, np.ndarray] = dict(base.postings) if base is not None else {}
+        for token, ix in added.items():
+            new = np.asarray(ix, dtype=np.int32)
+            old = self.postings.get(token)
+            self.postings[token] = new if old is None else np.concatenate((old, new))
 
     def text_scores(self, tokens: list[str]) -> tuple[np.ndarray, float]:
         """Sum of the idf of the demand's words each offering contains, and the most it could be."""
@@ -83,7 +94,7 @@ class MatchIndex:
             rows = self.postings.get(token)
             if rows is None:
                 continue
-            weight = self.idf[token]
+            weight = math.log(1 + self.size / len(rows))
             scores[rows] += weight
             best += weight
         return scores, best
@@ -130,12 +141,15 @@ def _versions(session: Session) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     return tuple(row[:3]), tuple(row[3:])
 
 
-def build_index(session: Session) -> MatchIndex:
+def build_index(session: Session, base: MatchIndex | None = None, after: int = 0) -> MatchIndex:
+    """All offerings of verified providers; or, given ``base`` built up to offering ``after``, the newer ones
+    added to it."""
     stmt = (select(Offering.id, Offering.provider_id, Offering.category, Offering.counties, Offering.price_min,
                    Offering.price_max, Offering.tokens, Offering.title, Provider.org_id, Provider.display_name)
             .join(Provider, Provider.id == Offering.provider_id)
-            .where(Offering.is_active.is_(True), Provider.state == "verified").order_by(Offering.id))
-    return MatchIndex(list(session.execute(stmt)))
+            .where(Offering.is_active.is_(True), Provider.state == "verified", Offering.id > after)
+            .order_by(Offering.id))
+    return MatchIndex(list(session.execute(stmt)), base)
 
 
 def build_records(session: Session) -> TrackRecords:
@@ -160,7 +174,11 @@ def current(session: Session) -> tuple[MatchIndex, TrackRecords]:
     with _lock:
         index = _indexes.get(key)
         records = _records.get(key)
-    if index is None or index[0] != index_version:
+    if index is not None and index[0] != index_version and index[0][1:] == index_version[1:] \
+            and (index[0][0] or 0) < (index_version[0] or 0):
+        # Only new offerings since: add them to the index instead of building it again.
+        index = (index_version, build_index(session, index[1], index[0][0] or 0))
+    elif index is None or index[0] != index_version:
         index = (index_version, build_index(session))
     if records is None or records[0] != records_version:
         records = (records_version, build_records(session))

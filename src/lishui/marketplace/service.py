@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, case, false, func, or_, select, true
@@ -450,6 +451,14 @@ def invite_provider(session: Session, actor: Actor, demand_id: int, provider_id:
     audit.record(session, actor, "marketplace.demand.invite", object_type="demand", object_id=demand.id,
                  detail={"provider_id": provider.id, "by_center": invitation.by_center})
     return invitation
+
+
+def attachment_of(session: Session, actor: Actor, demand_id: int, upload_dir: Path) -> tuple[str, bytes]:
+    demand = get_demand(session, actor, demand_id)
+    path = upload_dir / "demands" / demand.attachment_stored
+    if not demand.attachment_stored or not path.is_file():
+        raise NotFound("该需求没有附件")
+    return demand.attachment_name or "attachment", path.read_bytes()
 
 
 # ---------------------------------------------------------------- quotes

@@ -254,6 +254,26 @@ def traffic_of(session: Session, actor: Actor) -> list[tuple[Product, int]]:
     return [(p, int(n)) for p, n in session.execute(stmt).tuples()]
 
 
+@dataclass
+class EnterprisePage:
+    org_id: int
+    name: str
+    division_code: str
+    brands: list[Brand]
+    products: list[Product]
+
+
+def enterprise_page(session: Session, org_id: int) -> EnterprisePage:
+    """A local enterprise's public page: its brands and published products (only enterprises that show any)."""
+    products = list(session.scalars(select(Product).where(Product.org_id == org_id, Product.is_published.is_(True))
+                                    .order_by(Product.id.desc()).limit(200)))
+    org = get_organisation_unscoped(session, org_id)
+    if not products or org is None:
+        raise NotFound("企业不存在或尚未在丽水专区展示产品")
+    brands = list(session.scalars(select(Brand).where(Brand.org_id == org_id).order_by(Brand.id)))
+    return EnterprisePage(org.id, org.name, org.division_code, brands, products)
+
+
 # ---------------------------------------------------------------- collections
 
 def create_collection(session: Session, actor: Actor, *, title: str, description: str = "",

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as FormFile
 
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError
 from lishui.core.files import check_size, sniff, store
 from lishui.core.tabular import write_xlsx
-from lishui.marketplace import lookup, matching, service, showcase
+from lishui.marketplace import imports, lookup, matching, service, showcase
 from lishui.marketplace.models import Demand
 from lishui.marketplace.vocab import (
     CATEGORIES,
@@ -27,6 +28,7 @@ from lishui.marketplace.vocab import (
 )
 from lishui.web.deps import DbSession, PostedForm, RecordId
 from lishui.web.guard import public, require
+from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render
 
@@ -46,6 +48,8 @@ register(NavEntry(SECTION, "消息通知", "Notifications", "/marketplace/notifi
                   "marketplace:notification:read", order=325))
 register(NavEntry(SECTION, "服务中心后台", "Center back office", "/marketplace/center", "marketplace:center:manage",
                   order=330))
+register(NavEntry(SECTION, "批量导入", "Import", "/marketplace/center/import", "marketplace:center:manage",
+                  order=332))
 register(NavEntry(SECTION, "服务统计", "Service figures", "/marketplace/center/figures", "marketplace:center:stats",
                   order=335))
 register(NavEntry(SECTION, "丽水专区", "Lishui showcase", "/showcase", None, order=340))
@@ -87,7 +91,7 @@ def _int(value: Any) -> int:
 
 def _upload(form: FormData, name: str) -> tuple[bytes, str] | None:
     item = form.get(name)
-    if isinstance(item, UploadFile) and item.filename:
+    if isinstance(item, FormFile) and item.filename:
         return item.file.read(), item.filename
     return None
 
@@ -131,6 +135,14 @@ def collection_page(request: Request, session: DbSession, _: Annotated[Actor | N
     return _page(request, "collection.html", {
         "c": collection, "items": products, "orgs": service.organisation_names(session, {p.org_id for p in products}),
     })
+
+
+@router.get("/showcase/enterprise", response_class=HTMLResponse)
+def enterprise_page(request: Request, session: DbSession, _: Annotated[Actor | None, Depends(public())],
+                    id: int = 0) -> Response:
+    if not _int(id):
+        return RedirectResponse("/showcase", status_code=303)
+    return _page(request, "enterprise.html", {"e": showcase.enterprise_page(session, id)})
 
 
 @router.get("/showcase/go")
@@ -264,6 +276,16 @@ def _demand_page(request: Request, session: Any, actor: Actor, demand: Any, *, q
 def demand_detail(request: Request, demand_id: RecordId, session: DbSession,
                   actor: Annotated[Actor, Depends(require("marketplace:demand:read"))]) -> Response:
     return _demand_page(request, session, actor, service.get_demand(session, actor, demand_id))
+
+
+@router.get("/marketplace/demands/{demand_id}/attachment")
+def demand_attachment(request: Request, demand_id: RecordId, session: DbSession,
+                      actor: Annotated[Actor, Depends(require("marketplace:demand:read"))]) -> Response:
+    """The demand's attachment, for whoever may see the demand."""
+    name, data = service.attachment_of(session, actor, demand_id, request.app.state.settings.upload_dir)
+    return Response(data, media_type=sniff(data).media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/marketplace/demands/{demand_id}/quote", response_class=HTMLResponse)
@@ -516,6 +538,50 @@ def center_collection(request: Request, session: DbSession, posted: PostedForm,
         session.rollback()
         return _center_page(request, session, actor, exc.message, _errors(exc), exc.status)
     return RedirectResponse("/marketplace/center?ok=created", status_code=303)
+
+
+IMPORTS = {"providers": (imports.import_providers, "服务商与服务", "Providers and offerings"),
+           "products": (imports.import_products, "丽水专区产品", "Showcase products")}
+
+
+def _import_page(kind: str) -> Any:
+    def page(request: Request, report: imports.ImportReport | None, filename: str, message: str = "",
+             fields: list[FieldError] | None = None, status: int = 200) -> Response:
+        headers, _rows = imports.template(kind)
+        return _page(request, "import.html", {"kind": kind, "title": IMPORTS[kind][1:], "columns": headers,
+                                              "report": report, "filename": filename, "message": message,
+                                              "fields": fields or []}, status=status)
+
+    return page
+
+
+def _kind(kind: str) -> str:
+    return kind if kind in IMPORTS else "providers"
+
+
+@router.get("/marketplace/center/import", response_class=HTMLResponse)
+def import_page(request: Request, _: Annotated[Actor, Depends(require("marketplace:center:manage"))],
+                kind: str = "providers") -> Response:
+    return _import_page(_kind(kind))(request, None, "")
+
+
+@router.get("/marketplace/center/import/template")
+def import_template(_: Annotated[Actor, Depends(require("marketplace:center:manage"))],
+                    kind: str = "providers") -> Response:
+    kind = _kind(kind)
+    headers, rows = imports.template(kind)
+    return Response(write_xlsx(headers, rows, "导入模板"), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="marketplace-{kind}-template.xlsx"'})
+
+
+@router.post("/marketplace/center/import", response_class=HTMLResponse)
+def import_run(request: Request, session: DbSession, file: UploadFile,
+               actor: Annotated[Actor, Depends(require("marketplace:center:manage"))],
+               kind: str = "providers") -> Response:
+    kind = _kind(kind)
+    run = IMPORTS[kind][0]
+    return run_import(request, session, file, lambda content, name: run(session, actor, content, name),
+                      _import_page(kind))
 
 
 @router.get("/marketplace/center/figures", response_class=HTMLResponse)
