@@ -66,3 +66,33 @@ def test_enterprise_posts_provider_quotes_enterprise_accepts(browser, page, watc
     assert page.inner_text("#engagement-state") == "已接受报价"
     shoot("mp-engagement")
     assert watch.problems == []
+
+
+def test_the_public_showcase_renders_cleanly(page, watch, live_server, db, factory, settings):
+    """Showcase, product with its photo, enterprise, directory and policy lookup: no script error, nothing refused
+    by the Content Security Policy, and the search finds the product."""
+    import io
+
+    from PIL import Image
+
+    from lishui.marketplace import showcase
+
+    org = factory.org(division="331181", name="龙泉青瓷有限公司")
+    actor = factory.actor(factory.account("enterprise_user", org_id=org))
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 600), (40, 110, 90)).save(buf, format="JPEG")
+    with db.unit_of_work() as session:
+        image = showcase.save_image(session, actor, buf.getvalue(), settings.upload_dir)
+        product = showcase.create_product(session, actor, showcase.ProductInput(
+            name="梅子青茶具", category="celadon", certifications="地理标志产品",
+            links=[("tmall", "https://shop.example.cn/1")]), image_id=image.id)
+        product_id = product.id
+    page.goto(f"{live_server}/showcase?q=茶具")
+    assert page.inner_text("#result-count").replace(" ", "").startswith("共1")
+    page.click("text=梅子青茶具")
+    page.wait_for_selector("#product-name")
+    assert page.url.endswith(f"/showcase/product?id={product_id}")
+    assert page.evaluate("document.querySelector('img.product-photo').naturalWidth") == 800
+    for path in (f"/showcase/enterprise?id={org}", "/providers", "/policy-lookup?q=园区"):
+        page.goto(f"{live_server}{path}")
+    assert watch.problems == []
