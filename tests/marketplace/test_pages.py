@@ -197,3 +197,39 @@ def test_the_center_verifies_providers_and_exports_figures(client, db, market, f
     wb = load_workbook(io.BytesIO(export.content))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][0] == "维度" and any(r[1] == "店铺代运营" for r in rows)
+
+
+def test_withdrawn_offerings_stop_matching_and_unpublished_products_leave_the_showcase(client, db, market):
+    from lishui.core.money import Money
+    from lishui.marketplace import matching
+    from lishui.marketplace.models import Offering
+
+    provider = market.provider(name="将下架", category="design", title="主图设计")
+    need = matching.Need("design", "331102", Money.yuan("1000"), ["主图", "设计"])
+    with db.unit_of_work() as session:
+        assert [m.provider_id for m in matching.rank(session, need)] == [provider.provider_id]
+        offering_id = session.scalars(select(Offering.id)).one()
+    login(client, provider.account)
+    token = csrf(client, "/marketplace/provider")
+    resp = client.post(f"/marketplace/provider/offerings/{offering_id}/withdraw", data={"csrf_token": token},
+                       follow_redirects=False)
+    assert resp.status_code == 303
+    with db.unit_of_work() as session:
+        assert matching.rank(session, need) == []
+    ent = market.enterprise()
+    pid = product(db, ent.account.org_id, name="下架的茶")
+    with db.unit_of_work() as session:
+        link_id = showcase.links_of(session, pid)[0].id
+    other = market.enterprise()
+    login(client, other.account)
+    resp = client.post(f"/marketplace/showcase/products/{pid}/unpublish",
+                       data={"csrf_token": csrf(client, "/marketplace/showcase")},
+                       headers={"Accept": "application/json"})
+    assert resp.status_code == 404  # not its product
+    login(client, ent.account)
+    resp = client.post(f"/marketplace/showcase/products/{pid}/unpublish",
+                       data={"csrf_token": csrf(client, "/marketplace/showcase")}, follow_redirects=False)
+    assert resp.status_code == 303
+    assert "下架的茶" not in client.get("/showcase").text
+    assert client.get("/showcase/product", params={"id": pid}).status_code == 404
+    assert client.get("/showcase/go", params={"link": link_id}, follow_redirects=False).status_code == 404

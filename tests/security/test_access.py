@@ -36,7 +36,8 @@ SIGNED_IN_ALLOW_LIST = {
 }
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
-OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "demand_id", "quote_id", "engagement_id"}
+OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "demand_id", "quote_id", "engagement_id",
+                 "offering_id", "product_id"}
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
 CITY_ONLY_PARAMS = {"user_id", "token_id", "provider_id"}
 
@@ -74,6 +75,7 @@ def marketplace_samples(world: World) -> dict[str, int]:
         from lishui.core import clock
         from lishui.core.files import store
         from lishui.marketplace import service as market
+        from lishui.marketplace import showcase
         from lishui.registry import service as registry
 
         system = world.factory.system
@@ -91,6 +93,11 @@ def marketplace_samples(world: World) -> dict[str, int]:
                 world.ids[f"provider_{key}"] = provider.id
                 if key != "pending":
                     market.review_provider(session, system, provider.id, approve=True)
+            if key != "pending":
+                with world.db.unit_of_work() as session:
+                    world.ids[f"offering_{key}"] = market.create_offering(
+                        session, actors[key], category="design", title=f"设计{key}", price_min="1",
+                        price_max="2").id
         enterprises = {"a": world.factory.actor(world.account("enterprise_user")),
                        "b": world.factory.actor(world.factory.account("enterprise_user", org_id=world.ids["ent_b"]))}
         deadline = clock.today() + timedelta(days=30)
@@ -103,6 +110,8 @@ def marketplace_samples(world: World) -> dict[str, int]:
                 engagement = market.accept_quote(session, enterprises[key], quote.id)
                 world.ids[f"demand_{key}"], world.ids[f"quote_{key}"] = demand.id, quote.id
                 world.ids[f"engagement_{key}"] = engagement.id
+                world.ids[f"product_{key}"] = showcase.create_product(
+                    session, enterprises[key], showcase.ProductInput(name=f"产品{key}", category="tea")).id
         # The provider's own registry records (it is a scoped role for the registry routes as well).
         world.ids["prov_org"] = provider_orgs["a"]
         world.ids["prov_park"] = world.factory.park_tenant(provider_orgs["a"])
@@ -116,7 +125,8 @@ def marketplace_samples(world: World) -> dict[str, int]:
                                            invite=[world.ids["provider_b"]])
             world.ids["demand_private"] = private.id
     return {"demand_id": world.ids["demand_a"], "quote_id": world.ids["quote_a"],
-            "engagement_id": world.ids["engagement_a"], "provider_id": world.ids["provider_pending"]}
+            "engagement_id": world.ids["engagement_a"], "provider_id": world.ids["provider_pending"],
+            "offering_id": world.ids["offering_a"], "product_id": world.ids["product_a"]}
 
 
 def policy_samples(world: World) -> dict[str, int | str]:
@@ -305,9 +315,11 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
     # own engagement, never B's demand that is private to provider B.
     if role == "provider_user":
         market = {"demand_id": ids["demand_a" if own else "demand_private"], "quote_id": ids["quote_a"],
-                  "engagement_id": ids["engagement_a" if own else "engagement_b"]}
+                  "engagement_id": ids["engagement_a" if own else "engagement_b"], "product_id": ids["product_a"],
+                  "offering_id": ids["offering_a" if own else "offering_b"]}
     else:
-        market = {f"{name}_id": ids[f"{name}_{'a' if own else 'b'}"] for name in ("demand", "quote", "engagement")}
+        market = {f"{name}_id": ids[f"{name}_{'a' if own else 'b'}"]
+                  for name in ("demand", "quote", "engagement", "product", "offering")}
     return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run, **market}
 
 

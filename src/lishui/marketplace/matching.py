@@ -124,12 +124,14 @@ class TrackRecords:
 
 
 def _versions(session: Session) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """What the index and the records were built from. Offerings are only ever added (an edit is a new offering),
-    so their highest id is enough; verified providers by count and id sum; records by the highest ids of
-    engagements, quotes and ratings and the number of running engagements."""
+    """What the index and the records were built from. Offerings are added or withdrawn, never edited (an edit is
+    a new offering): their highest id and the number withdrawn (a partial index) tell the index is stale; verified
+    providers by count and id sum; records by the highest ids of engagements, quotes and ratings and the number of
+    running engagements."""
     verified = Provider.state == "verified"
     row = session.execute(select(
         select(func.max(Offering.id)).scalar_subquery(),
+        select(func.count(Offering.id)).where(Offering.is_active.is_(False)).scalar_subquery(),
         select(func.count(Provider.id)).where(verified).scalar_subquery(),
         select(func.coalesce(func.sum(Provider.id), 0)).where(verified).scalar_subquery(),
         select(func.coalesce(func.sum(Provider.capacity), 0)).where(verified).scalar_subquery(),
@@ -138,7 +140,7 @@ def _versions(session: Session) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         select(func.max(Quote.id)).scalar_subquery(),
         select(func.max(Rating.id)).scalar_subquery(),
     )).one()
-    return tuple(row[:3]), tuple(row[3:])
+    return tuple(row[:4]), tuple(row[4:])
 
 
 def build_index(session: Session, base: MatchIndex | None = None, after: int = 0) -> MatchIndex:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lishui.core.clock import now
@@ -33,6 +33,9 @@ class Provider(Base):
 
 class Offering(Base):
     __tablename__ = "mp_offerings"
+    # Withdrawn offerings are few: counting them through this partial index tells matching its index is stale.
+    __table_args__ = (Index("ix_mp_offerings_withdrawn", "id", postgresql_where=text("NOT is_active"),
+                            sqlite_where=text("NOT is_active")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("mp_providers.id"), index=True)

@@ -307,6 +307,20 @@ def create_offering(session: Session, actor: Actor, *, category: str, title: str
     return offering
 
 
+def withdraw_offering(session: Session, actor: Actor, offering_id: int) -> Offering:
+    """A provider withdraws one of its offerings: it no longer shows or matches (the row stays)."""
+    provider = provider_of(session, actor)
+    offering = session.get(Offering, offering_id)
+    if offering is None or provider is None or offering.provider_id != provider.id:
+        raise NotFound("服务不存在")
+    if offering.is_active:
+        offering.is_active = False
+        session.flush()
+        audit.record(session, actor, "marketplace.offering.withdraw", object_type="offering", object_id=offering.id,
+                     before={"active": True}, after={"active": False})
+    return offering
+
+
 # ---------------------------------------------------------------- demands and their visibility
 
 def scope_demands(stmt: Select[Any], session: Session, actor: Actor) -> Select[Any]:

@@ -232,6 +232,19 @@ def brand_name(session: Session, brand_id: int | None) -> str:
     return brand.name if brand else ""
 
 
+def unpublish_product(session: Session, actor: Actor, product_id: int) -> Product:
+    """The enterprise takes one of its products off the showcase (the row and its click records stay)."""
+    product = session.get(Product, product_id)
+    if product is None or product.org_id != actor.org_id:
+        raise NotFound("产品不存在")
+    if product.is_published:
+        product.is_published = False
+        session.flush()
+        audit.record(session, actor, "marketplace.product.unpublish", object_type="product", object_id=product.id,
+                     before={"published": True}, after={"published": False})
+    return product
+
+
 def follow_link(session: Session, link_id: int) -> str:
     """Count a click out to a shop and return where to send the visitor. Clicks are traffic figures, not
     changes to anyone's records: they are counted, not audited (docs/decisions.md)."""

@@ -430,6 +430,13 @@ def provider_offering(request: Request, session: DbSession, posted: PostedForm,
     return RedirectResponse("/marketplace/provider?ok=created", status_code=303)
 
 
+@router.post("/marketplace/provider/offerings/{offering_id}/withdraw")
+def provider_withdraw(offering_id: RecordId, session: DbSession,
+                      actor: Annotated[Actor, Depends(require("marketplace:provider:write"))]) -> Response:
+    service.withdraw_offering(session, actor, offering_id)
+    return RedirectResponse("/marketplace/provider?ok=saved", status_code=303)
+
+
 # ================================================================ enterprise showcase workspace
 
 def _mine_page(request: Request, session: Any, actor: Actor, *, form: dict[str, Any] | None = None,
@@ -468,6 +475,13 @@ def mine_create(request: Request, session: DbSession, posted: PostedForm,
         return _mine_page(request, session, actor, form=form, errors=_errors(exc), message=exc.message,
                           status=exc.status)
     return RedirectResponse("/marketplace/showcase?ok=created", status_code=303)
+
+
+@router.post("/marketplace/showcase/products/{product_id}/unpublish")
+def mine_unpublish(product_id: RecordId, session: DbSession,
+                   actor: Annotated[Actor, Depends(require("marketplace:showcase:write"))]) -> Response:
+    showcase.unpublish_product(session, actor, product_id)
+    return RedirectResponse("/marketplace/showcase?ok=saved", status_code=303)
 
 
 # ================================================================ the center's back office

@@ -149,6 +149,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('mp_offerings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mp_offerings_category'), ['category'], unique=False)
+        batch_op.create_index('ix_mp_offerings_withdrawn', ['id'], unique=False,
+                              postgresql_where=sa.text('NOT is_active'), sqlite_where=sa.text('NOT is_active'))
         batch_op.create_index(batch_op.f('ix_mp_offerings_provider_id'), ['provider_id'], unique=False)
 
     op.create_table('mp_quotes',
@@ -338,6 +340,7 @@ def downgrade() -> None:
     with op.batch_alter_table('mp_offerings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mp_offerings_provider_id'))
         batch_op.drop_index(batch_op.f('ix_mp_offerings_category'))
+        batch_op.drop_index('ix_mp_offerings_withdrawn')
 
     op.drop_table('mp_offerings')
     with op.batch_alter_table('mp_invitations', schema=None) as batch_op:
