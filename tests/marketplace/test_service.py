@@ -206,3 +206,13 @@ def test_money_never_takes_floats_and_huge_budgets_are_refused(db, market):
         service.create_demand(session, ent.actor, category="design", title="设计", budget="1e12",
                               deadline=clock.today())
     assert err.value.fields[0].field == "budget"
+
+
+def test_no_quote_after_the_deadline(db, market):
+    ent = market.enterprise()
+    provider = market.provider()
+    demand_id = market.demand(ent)
+    with clock.shifted(timedelta(days=31)), db.unit_of_work() as session, pytest.raises(Conflict) as err:
+        service.submit_quote(session, provider.actor, demand_id, amount="100", days=3)
+    assert "截止" in err.value.message
+    assert count(db, Quote) == 0

@@ -494,6 +494,8 @@ def submit_quote(session: Session, actor: Actor, demand_id: int, *, amount: Any,
         raise Forbidden("不能为本单位的需求报价")
     if demand.state != "open":
         raise Conflict("该需求已不再征集报价")
+    if demand.deadline < clock.today():
+        raise Conflict(f"该需求已于 {demand.deadline.isoformat()} 截止报价")
     errors: list[FieldError] = []
     money = None
     try:
