@@ -35,7 +35,8 @@ def test_every_page_renders_in_both_languages(app, factory, scene):
     from fastapi.testclient import TestClient
 
     public = ["/showcase", f"/showcase/product?id={scene['product']}", f"/showcase/collection?id={scene['collection']}",
-              f"/showcase/enterprise?id={scene['ent'].account.org_id}", "/providers", "/policy-lookup?q=物流"]
+              f"/showcase/enterprise?id={scene['ent'].account.org_id}", "/providers", "/policy-lookup?q=物流",
+              f"/providers/detail?id={scene['provider'].provider_id}"]
     demand, engagement = f"/marketplace/demands/{scene['demand']}", f"/marketplace/engagements/{scene['engagement']}"
     by_role = [
         (scene["ent"].account, ["/marketplace/demands", "/marketplace/demands/new", demand, "/marketplace/engagements",

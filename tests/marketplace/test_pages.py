@@ -38,7 +38,8 @@ def test_public_pages_answer_anonymous_visitors(client, db, market):
     ent = market.enterprise(division="331181", name="龙泉青瓷有限公司")
     pid = product(db, ent.account.org_id)
     product(db, ent.account.org_id, name="庆元香菇", category="mushroom", description="椴木香菇")
-    market.provider(name="丽水代运营")
+    shown = market.provider(name="丽水代运营", counties="331181 331126")
+    hidden = market.provider(name="未认证服务商", verify=False)
     page = client.get("/showcase", params={"q": "青瓷"})
     assert page.status_code == 200 and "龙泉青瓷茶具" in page.text and "庆元香菇" not in page.text
     assert "龙泉市" in page.text
@@ -48,7 +49,12 @@ def test_public_pages_answer_anonymous_visitors(client, db, market):
     assert detail.status_code == 200 and "地理标志产品" in detail.text and "/showcase/go?link=" in detail.text
     assert client.get("/showcase/product", params={"id": 999999}).status_code == 404
     directory = client.get("/providers")
-    assert "丽水代运营" in directory.text
+    assert "丽水代运营" in directory.text and "未认证服务商" not in directory.text
+    detail = client.get("/providers/detail", params={"id": shown.provider_id})
+    assert detail.status_code == 200 and "庆元县、龙泉市" in detail.text and "天猫店铺代运营" in detail.text
+    assert client.get("/providers/detail", params={"id": hidden.provider_id}).status_code == 404
+    stations = client.get("/policy-lookup", params={"kind": "station_operator"})
+    assert "kind=station_operator" in stations.text and "M06" in stations.text and "M21" not in stations.text
     lookup = client.get("/policy-lookup", params={"q": "园区"})
     assert lookup.status_code == 200 and "/calculator?" in lookup.text and "谁可以申请" in lookup.text
 

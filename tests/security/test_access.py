@@ -28,6 +28,7 @@ PUBLIC_ALLOW_LIST = {
     "GET /calculator",
     "GET /showcase", "GET /showcase/product", "GET /showcase/collection", "GET /showcase/go", "GET /showcase/image",
     "GET /providers", "GET /policy-lookup", "GET /showcase/enterprise",
+    "GET /providers/detail",
 }
 # Routes for any signed-in user, whatever the role: the account itself and the home page.
 SIGNED_IN_ALLOW_LIST = {

@@ -41,9 +41,9 @@ def pack_for(division: str, year: int) -> tuple[Any, int] | None:
     return None
 
 
-def measures(division: str = CITY_CODE, q: str = "", year: int | None = None) -> list[MeasureEntry]:
+def measures(division: str = CITY_CODE, q: str = "", year: int | None = None, kind: str = "") -> list[MeasureEntry]:
     """The measures of the pack in force for the place and year (this year by default), filtered by every word
-    of ``q``."""
+    of ``q`` and, given ``kind``, to those an organisation of that kind can receive."""
     found = pack_for(division, year or clock.today().year)
     if found is None:
         return []
@@ -51,13 +51,15 @@ def measures(division: str = CITY_CODE, q: str = "", year: int | None = None) ->
     place = division if division != CITY_CODE else "331102"
     out = []
     for m in pack.measures.values():
-        kind = m.beneficiary_kinds[0] if m.beneficiary_kinds else "enterprise"
+        if kind and m.beneficiary_kinds and kind not in m.beneficiary_kinds:
+            continue
+        applicant = kind or (m.beneficiary_kinds[0] if m.beneficiary_kinds else "enterprise")
         entry = MeasureEntry(
             id=m.id, title=m.title, who=m.beneficiary or "、".join(ORG_KINDS.get(k, k) for k in m.beneficiary_kinds),
             what=m.summary or m.amount_text,
             clauses=[(c, pack.clauses[c].text) for c in m.clauses if c in pack.clauses],
             kinds=[ORG_KINDS.get(k, k) for k in m.beneficiary_kinds],
-            calculator="/calculator?" + urlencode({"kind": kind, "division": place, "year": year}),
+            calculator="/calculator?" + urlencode({"kind": applicant, "division": place, "year": year}),
             pack_title=pack.title)
         if not q.strip() or entry.matches(q.strip()):
             out.append(entry)

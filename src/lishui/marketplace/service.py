@@ -212,6 +212,14 @@ def list_providers(session: Session, *, state: str = "verified", category: str =
     return list(session.scalars(stmt.order_by(Provider.id).limit(limit)))
 
 
+def verified_provider(session: Session, provider_id: int) -> Provider:
+    """A provider the public may see: verified by the center."""
+    provider = session.get(Provider, provider_id)
+    if provider is None or provider.state != "verified":
+        raise NotFound("服务商不存在或尚未认证")
+    return provider
+
+
 def offerings_of(session: Session, provider_ids: list[int]) -> dict[int, list[Offering]]:
     out: dict[int, list[Offering]] = {pid: [] for pid in provider_ids}
     if provider_ids:

@@ -26,6 +26,7 @@ from lishui.marketplace.vocab import (
     PRODUCT_CATEGORIES,
     PROVIDER_STATES,
 )
+from lishui.registry import ORG_KINDS
 from lishui.web.deps import DbSession, PostedForm, RecordId
 from lishui.web.guard import public, require
 from lishui.web.imports import run_import
@@ -179,10 +180,23 @@ def provider_directory(request: Request, session: DbSession, _: Annotated[Actor 
 
 @router.get("/policy-lookup", response_class=HTMLResponse)
 def policy_lookup(request: Request, _: Annotated[Actor | None, Depends(public())], q: str = "",
-                  division: str = "331100") -> Response:
+                  division: str = "331100", kind: str = "") -> Response:
     division = division if division in service.JURISDICTIONS or division == "331100" else "331100"
-    return _page(request, "lookup.html", {"measures": lookup.measures(division, q[:50]), "q": q[:50],
-                                          "division": division})
+    kind = kind if kind in ORG_KINDS else ""
+    return _page(request, "lookup.html", {"measures": lookup.measures(division, q[:50], kind=kind), "q": q[:50],
+                                          "division": division, "kind": kind, "kinds": ORG_KINDS})
+
+
+@router.get("/providers/detail", response_class=HTMLResponse)
+def provider_detail(request: Request, session: DbSession, _: Annotated[Actor | None, Depends(public())],
+                    id: int = 0) -> Response:
+    if not _int(id):
+        return RedirectResponse("/providers", status_code=303)
+    provider = service.verified_provider(session, id)
+    return _page(request, "provider_detail.html", {
+        "p": provider, "offerings": service.offerings_of(session, [provider.id])[provider.id],
+        "record": service.provider_records(session, [provider.id])[provider.id],
+    })
 
 
 # ================================================================ notifications
