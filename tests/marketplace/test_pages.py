@@ -239,3 +239,28 @@ def test_withdrawn_offerings_stop_matching_and_unpublished_products_leave_the_sh
     assert "下架的茶" not in client.get("/showcase").text
     assert client.get("/showcase/product", params={"id": pid}).status_code == 404
     assert client.get("/showcase/go", params={"link": link_id}, follow_redirects=False).status_code == 404
+
+
+def test_a_provider_applies_with_a_document_the_center_reviews(app, client, db, factory):
+    from fastapi.testclient import TestClient
+
+    account = factory.account("provider_user", org_id=factory.org(kind="service_provider"))
+    login(client, account)
+    token = csrf(client, "/marketplace/provider")
+    form = {"csrf_token": token, "display_name": "丽水新服务商", "kind": "photography", "capacity": "3",
+            "documents": "营业执照、作品集"}
+    refused = client.post("/marketplace/provider/profile", data=form,
+                          files={"document": ("x.pdf", b"MZ\x90\x00binary", "application/pdf")})
+    assert refused.status_code == 415
+    resp = client.post("/marketplace/provider/profile", data=form,
+                       files={"document": ("执照.pdf", b"%PDF-1.4 licence", "application/pdf")}, follow_redirects=False)
+    assert resp.status_code == 303
+    assert "待审核" in client.get("/marketplace/provider").text
+    with db.unit_of_work() as session:
+        provider_id = service.pending_providers(session)[0][0].id
+    with TestClient(app, base_url="http://127.0.0.1") as officer:
+        login(officer, factory.account("city_officer"))
+        assert "执照.pdf" in officer.get("/marketplace/center").text
+        got = officer.get(f"/marketplace/center/providers/{provider_id}/document")
+        assert got.status_code == 200 and got.content == b"%PDF-1.4 licence"
+    assert client.get(f"/marketplace/center/providers/{provider_id}/document").status_code == 403

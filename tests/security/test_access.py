@@ -88,9 +88,10 @@ def marketplace_samples(world: World) -> dict[str, int]:
             account = world.factory.account("provider_user", org_id=org_id) if key != "a" \
                 else world.account("provider_user")
             actors[key] = world.factory.actor(account)
+            document = ("营业执照.pdf", store(world.settings.upload_dir / "providers", b"%PDF-1.4 licence")[0])
             with world.db.unit_of_work() as session:
                 provider = market.apply_as_provider(session, actors[key], display_name=f"服务商{key}",
-                                                    kind="design")
+                                                    kind="design", document=document)
                 world.ids[f"provider_{key}"] = provider.id
                 if key != "pending":
                     market.review_provider(session, system, provider.id, approve=True)

@@ -24,6 +24,8 @@ class Provider(Base):
     kind: Mapped[str] = mapped_column(String(30))  # platform | store_operation | design | ... (vocab.PROVIDER_KINDS)
     introduction: Mapped[str] = mapped_column(Text, default="")
     documents: Mapped[str] = mapped_column(Text, default="")  # what was submitted for review
+    document_name: Mapped[str] = mapped_column(String(200), default="")  # the qualification file, if uploaded
+    document_stored: Mapped[str] = mapped_column(String(64), default="")
     state: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | verified | rejected
     review_note: Mapped[str] = mapped_column(String(500), default="")
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

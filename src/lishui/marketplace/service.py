@@ -147,8 +147,10 @@ def _provider_snapshot(p: Provider) -> dict[str, Any]:
 
 
 def apply_as_provider(session: Session, actor: Actor, *, display_name: str, kind: str, introduction: str = "",
-                      documents: str = "", capacity: int | str = 5) -> Provider:
-    """The provider's own application (or its update while pending): reviewed by the center before it shows."""
+                      documents: str = "", capacity: int | str = 5,
+                      document: tuple[str, str] | None = None) -> Provider:
+    """The provider's own application (or its update while pending): reviewed by the center before it shows.
+    ``document``: (original name, stored name) of a qualification file the caller checked and stored."""
     if actor.org_id is None:
         raise Forbidden("只有机构用户可以申请入驻")
     org = get_organisation_unscoped(session, actor.org_id)
@@ -169,12 +171,23 @@ def apply_as_provider(session: Session, actor: Actor, *, display_name: str, kind
     provider.display_name, provider.kind, provider.capacity = name, kind, cap
     provider.introduction = _text(introduction, "introduction", "简介", limit=4000)
     provider.documents = _text(documents, "documents", "资质材料说明", limit=2000)
+    if document is not None:
+        provider.document_name, provider.document_stored = document[0][:200], document[1]
     if provider.state == "rejected" or before is None:
         provider.state = "pending"
     session.flush()
     audit.record(session, actor, "marketplace.provider.apply", object_type="provider", object_id=provider.id,
                  before=before, after=_provider_snapshot(provider))
     return provider
+
+
+def provider_document(session: Session, provider_id: int, upload_dir: Path) -> tuple[str, bytes]:
+    """The qualification file a provider submitted, for the center's review."""
+    provider = session.get(Provider, provider_id)
+    path = upload_dir / "providers" / (provider.document_stored if provider else "")
+    if provider is None or not provider.document_stored or not path.is_file():
+        raise NotFound("没有上传资质文件")
+    return provider.document_name or "document", path.read_bytes()
 
 
 def review_provider(session: Session, actor: Actor, provider_id: int, *, approve: bool, note: str = "") -> Provider:

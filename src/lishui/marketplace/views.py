@@ -97,6 +97,25 @@ def _upload(form: FormData, name: str) -> tuple[bytes, str] | None:
     return None
 
 
+def _stored_upload(request: Request, form: FormData, name: str, folder: str) -> tuple[str, str] | None:
+    """A file from the form, checked (size; PDF, image or spreadsheet judged from the content, never the name) and
+    stored under a random name outside any served folder: (original name, stored name)."""
+    upload = _upload(form, name)
+    if upload is None:
+        return None
+    data, filename = upload
+    check_size(data, MAX_ATTACHMENT)
+    sniff(data)
+    stored, _digest = store(request.app.state.settings.upload_dir / folder, data)
+    return filename, stored
+
+
+def _download(name: str, data: bytes) -> Response:
+    return Response(data, media_type=sniff(data).media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
+
+
 # ================================================================ public pages
 
 @router.get("/showcase", response_class=HTMLResponse)
@@ -248,14 +267,7 @@ def demand_create(request: Request, session: DbSession, posted: PostedForm,
     form["is_private"] = posted.get("is_private") == "1"
     form["invite"] = [_int(v) for v in posted.getlist("invite") if _int(v)]
     try:
-        attachment = None
-        upload = _upload(posted, "attachment")
-        if upload is not None:
-            data, name = upload
-            check_size(data, MAX_ATTACHMENT)
-            sniff(data)  # PDF, images, spreadsheets: the type from the content, never the name
-            stored, _digest = store(request.app.state.settings.upload_dir / "demands", data)
-            attachment = (name, stored)
+        attachment = _stored_upload(request, posted, "attachment", "demands")
         demand = service.create_demand(session, actor, category=form["category"], title=form["title"],
                                        description=form["description"], budget=form["budget"],
                                        deadline=form["deadline"], is_private=form["is_private"],
@@ -296,10 +308,7 @@ def demand_detail(request: Request, demand_id: RecordId, session: DbSession,
 def demand_attachment(request: Request, demand_id: RecordId, session: DbSession,
                       actor: Annotated[Actor, Depends(require("marketplace:demand:read"))]) -> Response:
     """The demand's attachment, for whoever may see the demand."""
-    name, data = service.attachment_of(session, actor, demand_id, request.app.state.settings.upload_dir)
-    return Response(data, media_type=sniff(data).media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff"})
+    return _download(*service.attachment_of(session, actor, demand_id, request.app.state.settings.upload_dir))
 
 
 @router.post("/marketplace/demands/{demand_id}/quote", response_class=HTMLResponse)
@@ -420,7 +429,8 @@ def provider_apply(request: Request, session: DbSession, posted: PostedForm,
                    actor: Annotated[Actor, Depends(require("marketplace:provider:write"))]) -> Response:
     form = _form(posted, ("display_name", "kind", "introduction", "documents", "capacity"))
     try:
-        service.apply_as_provider(session, actor, **form)
+        document = _stored_upload(request, posted, "document", "providers")
+        service.apply_as_provider(session, actor, **form, document=document)
     except DomainError as exc:
         session.rollback()
         return _provider_page(request, session, actor, form=form, errors=_errors(exc), message=exc.message,
@@ -529,6 +539,12 @@ def center_review(request: Request, provider_id: RecordId, session: DbSession, p
         session.rollback()
         return _center_page(request, session, actor, exc.message, _errors(exc), exc.status)
     return RedirectResponse("/marketplace/center?ok=saved", status_code=303)
+
+
+@router.get("/marketplace/center/providers/{provider_id}/document")
+def center_provider_document(request: Request, provider_id: RecordId, session: DbSession,
+                             _: Annotated[Actor, Depends(require("marketplace:center:manage"))]) -> Response:
+    return _download(*service.provider_document(session, provider_id, request.app.state.settings.upload_dir))
 
 
 @router.post("/marketplace/center/demands/{demand_id}/invite")

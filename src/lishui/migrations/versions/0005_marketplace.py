@@ -87,6 +87,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('introduction', sa.Text(), nullable=False),
     sa.Column('documents', sa.Text(), nullable=False),
+    sa.Column('document_name', sa.String(length=200), nullable=False),
+    sa.Column('document_stored', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('review_note', sa.String(length=500), nullable=False),
     sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
