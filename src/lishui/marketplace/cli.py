@@ -40,8 +40,8 @@ def _run(file: Path, command: str, what: str, run: Callable[..., Any]) -> None:
 
 @app.command("import-providers")
 def import_providers(file: FileArg) -> None:
-    """Import providers and their offerings (one offering a row). All or nothing; errors list row and column.
-    Columns: """ + "、".join(imports.PROVIDER_COLUMNS)
+    """Import verified providers and their offerings (one offering a row). All or nothing; errors list row and
+    column. The template's columns are listed in the README and on the center's import page."""
     _run(file, "marketplace import-providers", "offerings", imports.import_providers)
 
 
