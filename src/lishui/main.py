@@ -22,6 +22,8 @@ from lishui.core.ratelimit import RateLimiter
 from lishui.identity import PlatformAuthenticator
 from lishui.identity import routes as identity_routes
 from lishui.identity import views as identity_views
+from lishui.marketplace import routes as marketplace_routes
+from lishui.marketplace import views as marketplace_views
 from lishui.policy import routes as policy_routes
 from lishui.policy import views as policy_views
 from lishui.registry import routes as registry_routes
@@ -39,6 +41,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     registry_routes.router,
     policy_views.router,
     policy_routes.router,
+    marketplace_views.router,
+    marketplace_routes.router,
 ]
 
 

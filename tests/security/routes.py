@@ -111,6 +111,10 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "org_uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "id_number": "33110219800101001" + resident_check_char("33110219800101001"),
+    "amount": "100.00",
+    "days": 5,
+    "action": "start",
+    "score": 5,
 }
 
 

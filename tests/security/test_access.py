@@ -26,6 +26,9 @@ from tests.security.routes import (
 PUBLIC_ALLOW_LIST = {
     "GET /login", "POST /login", "GET /lang", "GET /healthz", "GET /api/docs", "GET /api/openapi.json",
     "GET /calculator",
+    "GET /showcase", "GET /showcase/product", "GET /showcase/collection", "GET /showcase/go", "GET /showcase/image",
+    "GET /providers", "GET /policy-lookup", "GET /showcase/enterprise",
+    "GET /providers/detail",
 }
 # Routes for any signed-in user, whatever the role: the account itself and the home page.
 SIGNED_IN_ALLOW_LIST = {
@@ -34,9 +37,10 @@ SIGNED_IN_ALLOW_LIST = {
 }
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
-OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id"}
+OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "demand_id", "quote_id", "engagement_id",
+                 "offering_id", "product_id"}
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
-CITY_ONLY_PARAMS = {"user_id", "token_id"}
+CITY_ONLY_PARAMS = {"user_id", "token_id", "provider_id"}
 
 # Role order when a test needs "some role": roles without a second factor first, then by table order.
 ROLE_ORDER = sorted(ROLES, key=lambda code: (ROLES[code].mfa_required, list(ROLES).index(code)))
@@ -60,7 +64,71 @@ def any_ids(world: World) -> dict[str, int]:
             world.ids["token_id"] = session.query(ApiToken.id).order_by(ApiToken.id.desc()).first()[0]
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
             "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
-            **policy_samples(world)}
+            **policy_samples(world), **marketplace_samples(world)}
+
+
+def marketplace_samples(world: World) -> dict[str, int]:
+    """Demands, quotes and engagements of enterprises A and B with providers A (the provider_user's) and B, and a
+    demand of B private to provider B; a pending provider. Made once per module."""
+    if "demand_a" not in world.ids:
+        from datetime import timedelta
+
+        from lishui.core import clock
+        from lishui.core.files import store
+        from lishui.marketplace import service as market
+        from lishui.marketplace import showcase
+        from lishui.registry import service as registry
+
+        system = world.factory.system
+        provider_orgs = {"a": world.account("provider_user").org_id,
+                         "b": world.factory.org(kind="service_provider", name="乙电商服务有限公司"),
+                         "pending": world.factory.org(kind="service_provider", name="待审电商服务有限公司")}
+        actors = {}
+        for key, org_id in provider_orgs.items():
+            account = world.factory.account("provider_user", org_id=org_id) if key != "a" \
+                else world.account("provider_user")
+            actors[key] = world.factory.actor(account)
+            document = ("营业执照.pdf", store(world.settings.upload_dir / "providers", b"%PDF-1.4 licence")[0])
+            with world.db.unit_of_work() as session:
+                provider = market.apply_as_provider(session, actors[key], display_name=f"服务商{key}",
+                                                    kind="design", document=document)
+                world.ids[f"provider_{key}"] = provider.id
+                if key != "pending":
+                    market.review_provider(session, system, provider.id, approve=True)
+            if key != "pending":
+                with world.db.unit_of_work() as session:
+                    world.ids[f"offering_{key}"] = market.create_offering(
+                        session, actors[key], category="design", title=f"设计{key}", price_min="1",
+                        price_max="2").id
+        enterprises = {"a": world.factory.actor(world.account("enterprise_user")),
+                       "b": world.factory.actor(world.factory.account("enterprise_user", org_id=world.ids["ent_b"]))}
+        deadline = clock.today() + timedelta(days=30)
+        stored, _ = store(world.settings.upload_dir / "demands", b"%PDF-1.4 sample attachment")
+        for key in ("a", "b"):
+            with world.db.unit_of_work() as session:
+                demand = market.create_demand(session, enterprises[key], category="design", title=f"需求{key}",
+                                              budget="1000", deadline=deadline, attachment=("需求说明.pdf", stored))
+                quote = market.submit_quote(session, actors[key], demand.id, amount="900", days=5)
+                engagement = market.accept_quote(session, enterprises[key], quote.id)
+                world.ids[f"demand_{key}"], world.ids[f"quote_{key}"] = demand.id, quote.id
+                world.ids[f"engagement_{key}"] = engagement.id
+                world.ids[f"product_{key}"] = showcase.create_product(
+                    session, enterprises[key], showcase.ProductInput(name=f"产品{key}", category="tea")).id
+        # The provider's own registry records (it is a scoped role for the registry routes as well).
+        world.ids["prov_org"] = provider_orgs["a"]
+        world.ids["prov_park"] = world.factory.park_tenant(provider_orgs["a"])
+        with world.db.unit_of_work() as session:
+            world.ids["prov_person"] = registry.create_person(
+                session, system, name="服务商员工", id_number=world.factory.resident_id(), division_code="331102",
+                org_id=provider_orgs["a"]).id
+        with world.db.unit_of_work() as session:
+            private = market.create_demand(session, enterprises["b"], category="design", title="乙的不公开需求",
+                                           budget="1000", deadline=deadline, is_private=True,
+                                           invite=[world.ids["provider_b"]])
+            world.ids["demand_private"] = private.id
+    return {"demand_id": world.ids["demand_a"], "quote_id": world.ids["quote_a"],
+            "engagement_id": world.ids["engagement_a"], "provider_id": world.ids["provider_pending"],
+            "offering_id": world.ids["offering_a"], "product_id": world.ids["product_a"]}
 
 
 def policy_samples(world: World) -> dict[str, int | str]:
@@ -219,7 +287,7 @@ def test_city_only_records_are_reached_only_by_city_wide_roles():
 
 
 OBJECT_ENDPOINTS = [e for e in ENDPOINTS if set(e.params) & OBJECT_PARAMS]
-SCOPED_ROLES = {"enterprise_user": "org", "county_officer": "division"}
+SCOPED_ROLES = {"enterprise_user": "org", "county_officer": "division", "provider_user": "org"}
 OBJECT_CASES = [(e, role) for e in OBJECT_ENDPOINTS for role in SCOPED_ROLES
                 if e.permission in ROLES[role].permissions]
 
@@ -238,11 +306,24 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
     ids = world.ids
     if role == "enterprise_user":
         keys = ("ent_a", "park_a", "person_a") if own else ("ent_b", "park_b", "person_b")
+    elif role == "provider_user":
+        marketplace_samples(world)
+        keys = ("prov_org", "prov_park", "prov_person") if own else ("ent_b", "park_b", "person_b")
     else:  # a county officer of Liandu (331102)
         keys = ("ent_b", "park_b", "person_b") if own else ("ent_far", "park_far", "person_far")
     # Batch runs: a county officer sees its county's runs, not another county's (nor city-wide ones).
     run = policy_runs(world)["liandu" if own else "jinyun"]
-    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run}
+    marketplace_samples(world)
+    # Marketplace: enterprise A's demand, quote and engagement, or B's; provider A sees A's public demand and its
+    # own engagement, never B's demand that is private to provider B.
+    if role == "provider_user":
+        market = {"demand_id": ids["demand_a" if own else "demand_private"], "quote_id": ids["quote_a"],
+                  "engagement_id": ids["engagement_a" if own else "engagement_b"], "product_id": ids["product_a"],
+                  "offering_id": ids["offering_a" if own else "offering_b"]}
+    else:
+        market = {f"{name}_id": ids[f"{name}_{'a' if own else 'b'}"]
+                  for name in ("demand", "quote", "engagement", "product", "offering")}
+    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run, **market}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), OBJECT_CASES, ids=[f"{r} {e.id}" for e, r in OBJECT_CASES])

@@ -11,6 +11,7 @@ from lishui.core.db import Database
 from lishui.core.migrate import upgrade
 from lishui.identity.demo import DemoAccount, create_accounts
 from lishui.identity.models import User
+from lishui.marketplace import demo as marketplace_demo
 from lishui.policy import demo as policy_demo
 from lishui.registry import ZONE_CODE
 from lishui.registry import demo as registry_demo
@@ -36,4 +37,5 @@ def load_demo(settings: Settings, db: Database, *, enterprises: int = 3000) -> l
         }
         assert ZONE_CODE in reg.county_bureaus
         policy_demo.generate(session, actor)
+        marketplace_demo.generate(session, actor)
         return create_accounts(session, actor, org_for_role)

@@ -6,7 +6,7 @@ Scope: ``city`` sees the whole city; ``division`` sees the county or zone of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lishui.core.actor import ScopeKind
 
@@ -91,6 +91,25 @@ ROLES: dict[str, Role] = {
               org_kinds={"service_provider"}),
     ]
 }
+
+# Marketplace (issue 6): enterprises post demands and show products; providers quote and deliver; the city's
+# officers run the center's back office; county officers read their county's figures.
+MARKETPLACE_ENTERPRISE = {"marketplace:demand:read", "marketplace:demand:write", "marketplace:match:read",
+                          "marketplace:engagement:read", "marketplace:engagement:write",
+                          "marketplace:showcase:write", "marketplace:notification:read"}
+MARKETPLACE_PROVIDER = {"marketplace:provider:write", "marketplace:demand:read", "marketplace:quote:write",
+                        "marketplace:engagement:read", "marketplace:engagement:write", "marketplace:notification:read"}
+MARKETPLACE_GRANTS: dict[str, set[str]] = {
+    "enterprise_user": MARKETPLACE_ENTERPRISE,
+    "provider_user": MARKETPLACE_PROVIDER,
+    "training_user": MARKETPLACE_PROVIDER,
+    "logistics_user": MARKETPLACE_PROVIDER,
+    "city_officer": {"marketplace:demand:read", "marketplace:match:read", "marketplace:engagement:read",
+                     "marketplace:center:manage", "marketplace:center:stats", "marketplace:notification:read"},
+    "county_officer": {"marketplace:center:stats"},
+}
+for _code, _perms in MARKETPLACE_GRANTS.items():
+    ROLES[_code] = replace(ROLES[_code], permissions=ROLES[_code].permissions | frozenset(_perms))
 
 # The three administrators are separate duties (等保 三员分立): one user never holds two of them.
 ADMIN_ROLES = frozenset({"sys_admin", "security_admin", "audit_admin"})

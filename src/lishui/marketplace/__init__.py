@@ -1,0 +1,1 @@
+"""Online public service platform: providers, demands, matching, engagements, the Lishui showcase."""
