@@ -111,6 +111,14 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "org_uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "id_number": "33110219800101001" + resident_check_char("33110219800101001"),
+    # assessment
+    "year": 2017,
+    "text": "样例进展",
+    "note": "样例说明",
+    "due_on": "2017-12-31",
+    "until": "2018-03-31",
+    "approve": True,
+    "grade": "A",
 }
 
 

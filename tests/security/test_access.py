@@ -34,7 +34,7 @@ SIGNED_IN_ALLOW_LIST = {
 }
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
-OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id"}
+OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "task_id"}
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
 CITY_ONLY_PARAMS = {"user_id", "token_id"}
 
@@ -60,7 +60,27 @@ def any_ids(world: World) -> dict[str, int]:
             world.ids["token_id"] = session.query(ApiToken.id).order_by(ApiToken.id.desc()).first()[0]
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
             "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
-            **policy_samples(world)}
+            **policy_samples(world), "task_id": assessment_tasks(world)["liandu"]}
+
+
+def assessment_tasks(world: World) -> dict[str, int]:
+    """A responsibility task of Liandu (with a progress report and attachment) and one of Jinyun."""
+    if "task_liandu" not in world.ids:
+        import datetime as dt
+
+        from sqlalchemy import select
+
+        from lishui.assessment import tasks
+        from lishui.assessment.models import Task
+
+        with world.db.unit_of_work() as session:
+            tasks.generate(session, world.factory.system, pack_key="lishui-2015", year=2017)
+            for key, unit in (("liandu", "莲都区人民政府"), ("jinyun", "缙云县人民政府")):
+                world.ids[f"task_{key}"] = session.scalar(select(Task.id).where(Task.unit_name == unit).limit(1))
+            tasks.report_progress(session, world.factory.system, world.ids["task_liandu"], text="进展", figures={},
+                                  attachment=("a.pdf", b"%PDF-1.4 x"), upload_dir=world.settings.upload_dir)
+            assert dt.date(2017, 12, 31) == session.get(Task, world.ids["task_liandu"]).due_on
+    return {"liandu": world.ids["task_liandu"], "jinyun": world.ids["task_jinyun"]}
 
 
 def policy_samples(world: World) -> dict[str, int | str]:
@@ -242,7 +262,10 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
         keys = ("ent_b", "park_b", "person_b") if own else ("ent_far", "park_far", "person_far")
     # Batch runs: a county officer sees its county's runs, not another county's (nor city-wide ones).
     run = policy_runs(world)["liandu" if own else "jinyun"]
-    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run}
+    # Responsibility tasks: a county officer sees its county's tasks only.
+    task = assessment_tasks(world)["liandu" if own else "jinyun"]
+    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run,
+            "task_id": task}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), OBJECT_CASES, ids=[f"{r} {e.id}" for e, r in OBJECT_CASES])

@@ -1,0 +1,41 @@
+"""lishui assessment: generate responsibility tasks, load the public figures, issue a bulletin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from lishui.core.console import console_error, load, operator_actor
+from lishui.core.errors import DomainError
+
+app = typer.Typer(help="Assessment: responsibility tasks, indicators, bulletins.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Responsibility tasks (督查).", no_args_is_help=True)
+app.add_typer(tasks_app, name="tasks")
+
+
+@tasks_app.command("generate")
+def tasks_generate(
+    pack: Annotated[str, typer.Option(help="Pack id or id@version")] = "lishui-2015",
+    year: Annotated[int, typer.Option(help="Assessment year")] = dt.date.today().year,
+    due: Annotated[str, typer.Option(help="Deadline YYYY-MM-DD (default: 31 December of the year)")] = "",
+) -> None:
+    """Generate the task list of a pack and year: one task per clause and responsible/cooperating unit.
+    Running it again adds only what is missing."""
+    from lishui.assessment import tasks
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            due_on = tasks.parse_date(due, "due") if due else None
+            result = tasks.generate(session, operator_actor("assessment tasks generate"), pack_key=pack, year=year,
+                                    due_on=due_on)
+        typer.echo(f"{result.created} tasks created, {result.existing} already present")
+        for name in result.unmapped:
+            typer.secho(f"  unmapped unit (no registered organisation): {name}", fg=typer.colors.YELLOW)
+    except DomainError as exc:
+        console_error(exc.message + "".join(f"; {f.field}: {f.message}" for f in exc.fields))
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()

@@ -1,0 +1,111 @@
+"""Assessment JSON API under /api/v1/assessment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from lishui.assessment import tasks as task_service
+from lishui.assessment.models import Task
+from lishui.assessment.schemas import (
+    ChaseBody,
+    CloseBody,
+    DeadlineBody,
+    DecisionBody,
+    ExtensionBody,
+    GenerateBody,
+    GenerateResult,
+    ProgressBody,
+    TaskDetail,
+    TaskEventRead,
+    TaskRead,
+)
+from lishui.core.actor import Actor
+from lishui.core.errors import FieldError, ValidationFailed
+from lishui.web.deps import DbSession, RecordId
+from lishui.web.guard import require
+
+router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
+
+
+def _read(task: Task) -> TaskRead:
+    out = TaskRead.model_validate(task)
+    out.colour = task_service.colour(task)
+    return out
+
+
+def _detail(session: Session, task: Task) -> TaskDetail:
+    return TaskDetail(**_read(task).model_dump(),
+                      events=[TaskEventRead.model_validate(e) for e in task_service.events(session, task)])
+
+
+@router.get("/tasks", response_model=list[TaskRead])
+def list_tasks(session: DbSession, actor: Annotated[Actor, Depends(require("assessment:task:read"))],
+               year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+               division: Annotated[str, Query(max_length=12)] = "",
+               colour: Annotated[str, Query(pattern="^(|green|yellow|red|closed)$")] = "") -> list[TaskRead]:
+    f = task_service.TaskFilter(year=year, division=division, colour=colour)
+    return [_read(t) for t in task_service.list_tasks(session, actor, f)]
+
+
+@router.post("/tasks/generate", response_model=GenerateResult)
+def generate_tasks(body: GenerateBody, session: DbSession,
+                   actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> GenerateResult:
+    result = task_service.generate(session, actor, pack_key=body.pack, year=body.year, due_on=body.due_on,
+                                   report_every_days=body.report_every_days)
+    return GenerateResult(created=result.created, existing=result.existing, unmapped=result.unmapped)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskDetail)
+def get_task(task_id: RecordId, session: DbSession,
+             actor: Annotated[Actor, Depends(require("assessment:task:read"))]) -> TaskDetail:
+    return _detail(session, task_service.get_task(session, actor, task_id))
+
+
+@router.post("/tasks/{task_id}/reports", response_model=TaskDetail, status_code=201)
+def report(request: Request, task_id: RecordId, body: ProgressBody, session: DbSession,
+           actor: Annotated[Actor, Depends(require("assessment:task:report"))]) -> TaskDetail:
+    task_service.get_task(session, actor, task_id)
+    figures = task_service.parse_figures("\n".join(f"{k}: {v}" for k, v in body.figures.items()))
+    if any(":" in k or "：" in k for k in body.figures):
+        raise ValidationFailed("数据名称有误", [FieldError("figures", "名称中不能含冒号")])
+    task_service.report_progress(session, actor, task_id, text=body.text, figures=figures, attachment=None,
+                                 upload_dir=request.app.state.settings.upload_dir)
+    return _detail(session, task_service.get_task(session, actor, task_id))
+
+
+@router.post("/tasks/{task_id}/extension", response_model=TaskDetail, status_code=201)
+def request_extension(task_id: RecordId, body: ExtensionBody, session: DbSession,
+                      actor: Annotated[Actor, Depends(require("assessment:task:report"))]) -> TaskDetail:
+    task_service.request_extension(session, actor, task_id, until=body.until, reason=body.reason)
+    return _detail(session, task_service.get_task(session, actor, task_id))
+
+
+@router.post("/tasks/{task_id}/extension/decision", response_model=TaskDetail)
+def decide_extension(task_id: RecordId, body: DecisionBody, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> TaskDetail:
+    task_service.decide_extension(session, actor, task_id, approve=body.approve, note=body.note)
+    return _detail(session, task_service.get_task(session, actor, task_id))
+
+
+@router.put("/tasks/{task_id}/deadline", response_model=TaskDetail)
+def set_deadline(task_id: RecordId, body: DeadlineBody, session: DbSession,
+                 actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> TaskDetail:
+    task_service.set_deadline(session, actor, task_id, due_on=body.due_on, report_every_days=body.report_every_days)
+    return _detail(session, task_service.get_task(session, actor, task_id))
+
+
+@router.post("/tasks/{task_id}/chase-ups", response_model=TaskDetail, status_code=201)
+def chase(task_id: RecordId, body: ChaseBody, session: DbSession,
+          actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> TaskDetail:
+    task_service.chase(session, actor, task_id, note=body.note)
+    return _detail(session, task_service.get_task(session, actor, task_id))
+
+
+@router.post("/tasks/{task_id}/close", response_model=TaskDetail)
+def close(task_id: RecordId, body: CloseBody, session: DbSession,
+          actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> TaskDetail:
+    task_service.close(session, actor, task_id, grade=body.grade, note=body.note)
+    return _detail(session, task_service.get_task(session, actor, task_id))

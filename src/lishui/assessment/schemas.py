@@ -1,0 +1,88 @@
+"""API shapes of the assessment domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    pack_id: str
+    year: int
+    clause_id: str
+    title: str
+    measures: str
+    unit_name: str
+    role: str
+    division_code: str
+    org_id: int | None
+    due_on: dt.date
+    extended_to: dt.date | None
+    report_every_days: int
+    status: str
+    grade: str
+    closed_on: dt.date | None
+    last_report_on: dt.date | None
+    colour: str = ""
+
+
+class TaskEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    at: dt.datetime
+    by: str
+    text: str
+    figures: str
+    attachment_name: str
+
+
+class TaskDetail(TaskRead):
+    events: list[TaskEventRead] = []
+
+
+class GenerateBody(BaseModel):
+    pack: str = Field(default="lishui-2015", max_length=80)
+    year: int = Field(ge=2000, le=2100)
+    due_on: dt.date | None = None
+    report_every_days: int = Field(default=30, ge=1, le=366)
+
+
+class GenerateResult(BaseModel):
+    created: int
+    existing: int
+    unmapped: list[str]
+
+
+class ProgressBody(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+    figures: dict[str, str] = Field(default_factory=dict, max_length=10)
+
+
+class ChaseBody(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class DeadlineBody(BaseModel):
+    due_on: dt.date
+    report_every_days: int | None = Field(default=None, ge=1, le=366)
+
+
+class ExtensionBody(BaseModel):
+    until: dt.date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DecisionBody(BaseModel):
+    approve: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class CloseBody(BaseModel):
+    grade: str = Field(pattern="^[ABCD]$")
+    note: str = Field(default="", max_length=2000)

@@ -1,0 +1,226 @@
+"""Assessment pages: responsibility tasks, indicators and targets, scorecards, dashboard, bulletins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from lishui.assessment import tasks as task_service
+from lishui.core.actor import Actor
+from lishui.core.errors import DomainError, FieldError, ValidationFailed
+from lishui.core.files import check_size
+from lishui.policy import service as policy
+from lishui.registry import CITY_CODE
+from lishui.web.deps import DbSession, PostedForm, RecordId
+from lishui.web.guard import require
+from lishui.web.nav import NavEntry, register
+from lishui.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+SECTION = "考核督查"
+register(NavEntry(SECTION, "责任任务督查", "Responsibility tasks", "/assessment/tasks", "assessment:task:read",
+                  order=300))
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
+COLOUR = {"green": ("正常推进", "On schedule", "badge-ok"), "yellow": ("临期预警", "Due soon", "badge-warn"),
+          "red": ("逾期", "Overdue", "badge-bad"), "closed": ("已办结", "Closed", "badge-muted")}
+EVENT_KIND = {"report": ("进展报送", "Progress report"), "chase": ("督办催办", "Chase-up"),
+              "deadline": ("截止日期", "Deadline"), "extension": ("延期", "Extension"), "closure": ("办结", "Closure")}
+
+
+def default_year() -> int:
+    return dt.date.today().year
+
+
+def pack_options() -> list[str]:
+    return sorted(policy.packs())
+
+
+def _text(form: FormData, name: str, limit: int = 5000) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _int(form: FormData, name: str, label: str) -> int:
+    raw = _text(form, name, 20).strip()
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{label}有误", [FieldError(name, "应为整数")]) from None
+
+
+# ---------------------------------------------------------------- tasks
+
+@router.get("/assessment/tasks")
+def task_list(request: Request, session: DbSession,
+              actor: Annotated[Actor, Depends(require("assessment:task:read"))],
+              year: YearQuery = None, division: Annotated[str, Query(max_length=12)] = "",
+              colour: Annotated[str, Query(max_length=10)] = "", unit: Annotated[str, Query(max_length=50)] = "",
+              message: str = "") -> Response:
+    f = task_service.TaskFilter(year=year, division=division, colour=colour, unit=unit)
+    items = task_service.list_tasks(session, actor, f)
+    counts: dict[str, int] = {}
+    for task in items:
+        counts[task_service.colour(task)] = counts.get(task_service.colour(task), 0) + 1
+    return render(request, "assessment/tasks.html", {
+        "items": items, "f": f, "colour_of": task_service.colour, "report_due": task_service.report_due,
+        "COLOUR": COLOUR, "counts": counts, "divisions": {CITY_CODE: "市直", **task_service.jurisdiction_names()},
+        "packs": pack_options(), "default_year": default_year(), "message": message,
+    })
+
+
+@router.post("/assessment/tasks/generate")
+def task_generate(request: Request, session: DbSession, posted: PostedForm,
+                  actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> Response:
+    try:
+        year = _int(posted, "year", "年度")
+        due_raw = _text(posted, "due_on", 20).strip()
+        due = task_service.parse_date(due_raw, "due_on") if due_raw else None
+        result = task_service.generate(session, actor, pack_key=_text(posted, "pack", 80), year=year, due_on=due)
+    except DomainError as exc:
+        session.rollback()
+        return RedirectResponse(f"/assessment/tasks?message={quote(exc.message)}", status_code=303)
+    note = f"已生成 {result.created} 项任务，已有 {result.existing} 项未重复生成"
+    if result.unmapped:
+        note += f"；{len(result.unmapped)} 个责任单位尚未对应到登记机构"
+    return RedirectResponse(f"/assessment/tasks?year={year}&message={quote(note)}", status_code=303)
+
+
+def _task_page(request: Request, session: Session, actor: Actor, task_id: int, message: str = "",
+               errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    task = task_service.get_task(session, actor, task_id)
+    return render(request, "assessment/task.html", {
+        "task": task, "events": task_service.events(session, task),
+        "extensions": task_service.extensions(session, task),
+        "pending": task_service.pending_extension(session, task), "colour": task_service.colour(task),
+        "report_due": task_service.report_due(task), "due": task_service.effective_due(task), "COLOUR": COLOUR,
+        "EVENT_KIND": EVENT_KIND, "GRADES": task_service.GRADES, "message": message,
+        "errors": {e.field: e.message for e in errors or []},
+        "division_name": {CITY_CODE: "市直", **task_service.jurisdiction_names()}.get(task.division_code, ""),
+    }, status=status)
+
+
+@router.get("/assessment/tasks/{task_id}")
+def task_detail(request: Request, task_id: RecordId, session: DbSession,
+                actor: Annotated[Actor, Depends(require("assessment:task:read"))]) -> Response:
+    return _task_page(request, session, actor, task_id)
+
+
+def _act(request: Request, session: Session, actor: Actor, task_id: int, action: Any) -> Response:
+    task_service.get_task(session, actor, task_id)  # out of scope: 404 before anything else
+    try:
+        action()
+    except DomainError as exc:
+        session.rollback()
+        if exc.status == 404:
+            raise
+        return _task_page(request, session, actor, task_id, exc.message, exc.fields, status=exc.status)
+    return RedirectResponse(f"/assessment/tasks/{task_id}?ok=saved", status_code=303)
+
+
+@router.post("/assessment/tasks/{task_id}/report")
+def task_report(request: Request, task_id: RecordId, session: DbSession, posted: PostedForm,
+                actor: Annotated[Actor, Depends(require("assessment:task:report"))]) -> Response:
+    def run() -> None:
+        upload = posted.get("attachment")
+        attachment = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = upload.file.read()
+            check_size(data, request.app.state.settings.max_upload_bytes)
+            attachment = (upload.filename, data)
+        task_service.report_progress(session, actor, task_id, text=_text(posted, "text"),
+                                     figures=task_service.parse_figures(_text(posted, "figures")),
+                                     attachment=attachment, upload_dir=request.app.state.settings.upload_dir)
+    return _act(request, session, actor, task_id, run)
+
+
+@router.get("/assessment/tasks/{task_id}/attachment")
+def task_attachment(request: Request, task_id: RecordId, session: DbSession,
+                    actor: Annotated[Actor, Depends(require("assessment:task:read"))],
+                    event: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
+    """The attachment of one progress report (``event``), or of the latest report that has one."""
+    from lishui.core.files import sniff
+
+    found = task_service.attachment(session, actor, task_id, event)
+    path = request.app.state.settings.upload_dir / "assessment" / found.attachment_stored
+    data = path.read_bytes()
+    name = quote(found.attachment_name)
+    return Response(data, media_type=sniff(data).media_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+                             "Cache-Control": "no-store"})
+
+
+@router.post("/assessment/tasks/{task_id}/extension")
+def task_extension(request: Request, task_id: RecordId, session: DbSession, posted: PostedForm,
+                   actor: Annotated[Actor, Depends(require("assessment:task:report"))]) -> Response:
+    return _act(request, session, actor, task_id, lambda: task_service.request_extension(
+        session, actor, task_id, until=task_service.parse_date(_text(posted, "until", 20), "until"),
+        reason=_text(posted, "reason")))
+
+
+@router.post("/assessment/tasks/{task_id}/deadline")
+def task_deadline(request: Request, task_id: RecordId, session: DbSession, posted: PostedForm,
+                  actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> Response:
+    return _act(request, session, actor, task_id, lambda: task_service.set_deadline(
+        session, actor, task_id, due_on=task_service.parse_date(_text(posted, "due_on", 20), "due_on"),
+        report_every_days=_int(posted, "report_every_days", "报送周期")))
+
+
+@router.post("/assessment/tasks/{task_id}/chase")
+def task_chase(request: Request, task_id: RecordId, session: DbSession, posted: PostedForm,
+               actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> Response:
+    return _act(request, session, actor, task_id,
+                lambda: task_service.chase(session, actor, task_id, note=_text(posted, "note")))
+
+
+@router.post("/assessment/tasks/{task_id}/extension/decide")
+def task_extension_decide(request: Request, task_id: RecordId, session: DbSession, posted: PostedForm,
+                          actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> Response:
+    return _act(request, session, actor, task_id, lambda: task_service.decide_extension(
+        session, actor, task_id, approve=_text(posted, "decision", 10) == "approve", note=_text(posted, "note")))
+
+
+@router.post("/assessment/tasks/{task_id}/close")
+def task_close(request: Request, task_id: RecordId, session: DbSession, posted: PostedForm,
+               actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> Response:
+    return _act(request, session, actor, task_id, lambda: task_service.close(
+        session, actor, task_id, grade=_text(posted, "grade", 2), note=_text(posted, "note")))
+
+
+@router.get("/assessment/units")
+def unit_list(request: Request, session: DbSession,
+              actor: Annotated[Actor, Depends(require("assessment:task:manage"))],
+              pack: Annotated[str, Query(max_length=80)] = "lishui-2015@2015.1", message: str = "") -> Response:
+    the_pack = policy.resolve_pack(pack)
+    from sqlalchemy import select
+
+    from lishui.registry import Organisation
+
+    government = list(session.scalars(select(Organisation).where(Organisation.kind == "government")
+                                      .order_by(Organisation.division_code, Organisation.name)))
+    rows = task_service.unit_table(session, the_pack)
+    return render(request, "assessment/units.html", {
+        "rows": rows, "pack": pack, "government": government, "message": message,
+        "unmapped": sum(1 for _, org in rows if org is None),
+        "divisions": {CITY_CODE: "市直", **task_service.jurisdiction_names()},
+    })
+
+
+@router.post("/assessment/units")
+def unit_link(request: Request, session: DbSession, posted: PostedForm,
+              actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> Response:
+    try:
+        task_service.link_unit(session, actor, name=_text(posted, "name", 100),
+                               org_id=_int(posted, "org_id", "机构"))
+    except DomainError as exc:
+        session.rollback()
+        return RedirectResponse(f"/assessment/units?message={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/assessment/units?ok=saved", status_code=303)
