@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from lishui.assessment import indicators, targets
 from lishui.assessment import tasks as task_service
 from lishui.assessment.models import Task
 from lishui.assessment.schemas import (
@@ -17,13 +19,19 @@ from lishui.assessment.schemas import (
     ExtensionBody,
     GenerateBody,
     GenerateResult,
+    IndicatorRead,
+    ObservationCreate,
+    ObservationRead,
     ProgressBody,
+    TargetProgressRead,
     TaskDetail,
     TaskEventRead,
     TaskRead,
 )
 from lishui.core.actor import Actor
 from lishui.core.errors import FieldError, ValidationFailed
+from lishui.core.files import check_size
+from lishui.registry import CITY_CODE
 from lishui.web.deps import DbSession, RecordId
 from lishui.web.guard import require
 
@@ -109,3 +117,65 @@ def close(task_id: RecordId, body: CloseBody, session: DbSession,
           actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> TaskDetail:
     task_service.close(session, actor, task_id, grade=body.grade, note=body.note)
     return _detail(session, task_service.get_task(session, actor, task_id))
+
+
+# ---------------------------------------------------------------- indicators and targets
+
+@router.get("/indicators", response_model=list[IndicatorRead])
+def list_indicators(_: Annotated[Actor, Depends(require("assessment:indicator:read"))]) -> list[IndicatorRead]:
+    return [IndicatorRead(code=i.code, label=i.label, label_en=i.label_en, unit=i.unit)
+            for i in indicators.INDICATORS.values()]
+
+
+@router.get("/observations", response_model=list[ObservationRead])
+def list_observations(session: DbSession, actor: Annotated[Actor, Depends(require("assessment:indicator:read"))],
+                      indicator: Annotated[str, Query(max_length=60)] = "",
+                      division: Annotated[str, Query(max_length=12)] = "",
+                      period: Annotated[str, Query(max_length=10)] = "") -> list[ObservationRead]:
+    if indicator and division and period:
+        items = indicators.history(session, actor, indicator=indicator, division=division, period=period)
+    else:
+        items = indicators.recent(session, actor, indicator=indicator, division=division)
+    return [ObservationRead.model_validate(o) for o in items]
+
+
+@router.post("/observations", response_model=ObservationRead | None, status_code=201)
+def record_observation(body: ObservationCreate, session: DbSession,
+                       actor: Annotated[Actor, Depends(require("assessment:indicator:write"))]) -> JSONResponse:
+    obs = indicators.record(session, actor, indicator=body.indicator, division=body.division_code,
+                            period=body.period, value=body.value, note=body.note)
+    if obs is None:
+        return JSONResponse({"unchanged": True}, status_code=200)
+    return JSONResponse(ObservationRead.model_validate(obs).model_dump(mode="json"), status_code=201)
+
+
+@router.post("/observations/import", responses={422: {"description": "Rows with errors; nothing written"}})
+def import_observations(request: Request, file: UploadFile, session: DbSession,
+                        actor: Annotated[Actor, Depends(require("assessment:indicator:write"))]) -> JSONResponse:
+    content = file.file.read()
+    check_size(content, request.app.state.settings.max_upload_bytes)
+    report = indicators.import_observations(session, actor, content, file.filename or "")
+    body = {"total_rows": report.total_rows, "recorded": report.recorded, "unchanged": report.unchanged,
+            "errors": [e.as_dict() for e in report.errors]}
+    if not report.ok:
+        session.rollback()
+        return JSONResponse({"code": "validation_failed", "message": "文件中有错误行，未写入任何数据", **body},
+                            status_code=422)
+    return JSONResponse(body)
+
+
+@router.get("/targets", response_model=list[TargetProgressRead])
+def target_progress(session: DbSession, _: Annotated[Actor, Depends(require("assessment:indicator:read"))],
+                    division: Annotated[str, Query(max_length=12)] = CITY_CODE,
+                    year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[TargetProgressRead]:
+    if division not in indicators.divisions():
+        raise ValidationFailed("地区有误", [FieldError("division", "应为丽水市、所辖县（市、区）或开发区的代码")])
+    out = []
+    for p in targets.progress(session, targets.default_pack(), division, year):
+        out.append(TargetProgressRead(
+            target=p.target.id, label=p.target.label, indicator=p.target.indicator, division_code=division,
+            goal=p.goal, baseline_year=p.baseline[0] if p.baseline else None,
+            baseline=p.baseline[1] if p.baseline else None, latest_year=p.latest[0] if p.latest else None,
+            latest=p.latest[1] if p.latest else None, latest_is_public_figure=p.public, expected=p.expected,
+            forecast=p.forecast, status=p.status))
+    return out

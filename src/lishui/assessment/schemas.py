@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,3 +87,50 @@ class DecisionBody(BaseModel):
 class CloseBody(BaseModel):
     grade: str = Field(pattern="^[ABCD]$")
     note: str = Field(default="", max_length=2000)
+
+
+class IndicatorRead(BaseModel):
+    code: str
+    label: str
+    label_en: str
+    unit: str
+
+
+class ObservationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    indicator: str
+    division_code: str
+    period: str
+    value: Decimal
+    revision: int
+    source: str
+    reference: str
+    note: str
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class ObservationCreate(BaseModel):
+    indicator: str = Field(max_length=60)
+    division_code: str = Field(max_length=12)
+    period: str = Field(max_length=10)
+    value: str = Field(max_length=40)
+    note: str = Field(default="", max_length=300)
+
+
+class TargetProgressRead(BaseModel):
+    target: str
+    label: str
+    indicator: str
+    division_code: str
+    goal: Decimal | None
+    baseline_year: int | None
+    baseline: Decimal | None
+    latest_year: int | None
+    latest: Decimal | None
+    latest_is_public_figure: bool
+    expected: Decimal | None
+    forecast: Decimal | None
+    status: str

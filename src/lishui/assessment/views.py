@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -11,16 +12,19 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from lishui.assessment import indicators, targets
 from lishui.assessment import tasks as task_service
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, ValidationFailed
 from lishui.core.files import check_size
+from lishui.core.tabular import write_csv, write_xlsx
 from lishui.policy import service as policy
 from lishui.registry import CITY_CODE
 from lishui.web.deps import DbSession, PostedForm, RecordId
 from lishui.web.guard import require
+from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
-from lishui.web.templating import render
+from lishui.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,6 +38,21 @@ COLOUR = {"green": ("正常推进", "On schedule", "badge-ok"), "yellow": ("临�
           "red": ("逾期", "Overdue", "badge-bad"), "closed": ("已办结", "Closed", "badge-muted")}
 EVENT_KIND = {"report": ("进展报送", "Progress report"), "chase": ("督办催办", "Chase-up"),
               "deadline": ("截止日期", "Deadline"), "extension": ("延期", "Extension"), "closure": ("办结", "Closure")}
+
+
+def num(value: Any, places: int | None = None) -> str:
+    """A number for people: thousands separators, no exponent, no trailing zeros; "—" for none."""
+    if value is None:
+        return "—"
+    number = Decimal(value)
+    if places is not None:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    else:
+        number = number.normalize()
+    return format(number, ",f")
+
+
+templates.env.filters["num"] = num
 
 
 def default_year() -> int:
@@ -224,3 +243,119 @@ def unit_link(request: Request, session: DbSession, posted: PostedForm,
         session.rollback()
         return RedirectResponse(f"/assessment/units?message={quote(exc.message)}", status_code=303)
     return RedirectResponse("/assessment/units?ok=saved", status_code=303)
+
+
+# ---------------------------------------------------------------- indicators and targets
+
+register(NavEntry(SECTION, "指标数据", "Indicator data", "/assessment/indicators", "assessment:indicator:read",
+                  order=310))
+register(NavEntry(SECTION, "2018年目标进度", "2018 targets", "/assessment/targets", "assessment:indicator:read",
+                  order=320))
+
+
+def _indicator_page(request: Request, session: Session, actor: Actor, indicator: str = "", division: str = "",
+                    message: str = "", errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    return render(request, "assessment/indicators.html", {
+        "items": indicators.recent(session, actor, indicator=indicator, division=division),
+        "INDICATORS": indicators.INDICATORS, "divisions": indicators.divisions(), "indicator": indicator,
+        "division": division, "message": message, "errors": {e.field: e.message for e in errors or []},
+    }, status=status)
+
+
+@router.get("/assessment/indicators")
+def indicator_list(request: Request, session: DbSession,
+                   actor: Annotated[Actor, Depends(require("assessment:indicator:read"))],
+                   indicator: Annotated[str, Query(max_length=60)] = "",
+                   division: Annotated[str, Query(max_length=12)] = "") -> Response:
+    return _indicator_page(request, session, actor, indicator, division)
+
+
+@router.post("/assessment/indicators")
+def indicator_record(request: Request, session: DbSession, posted: PostedForm,
+                     actor: Annotated[Actor, Depends(require("assessment:indicator:write"))]) -> Response:
+    try:
+        obs = indicators.record(session, actor, indicator=_text(posted, "indicator", 60),
+                                division=_text(posted, "division", 12), period=_text(posted, "period", 10),
+                                value=_text(posted, "value", 40), note=_text(posted, "note", 300))
+    except DomainError as exc:
+        session.rollback()
+        return _indicator_page(request, session, actor, message=exc.message, errors=exc.fields, status=exc.status)
+    note = "已记录为新的修订，原值保留" if obs is not None else "与现有数值相同，未产生新修订"
+    return _indicator_page(request, session, actor, message=note)
+
+
+@router.get("/assessment/indicators/history")
+def indicator_history(request: Request, session: DbSession,
+                      actor: Annotated[Actor, Depends(require("assessment:indicator:read"))],
+                      indicator: Annotated[str, Query(max_length=60)] = "",
+                      division: Annotated[str, Query(max_length=12)] = "",
+                      period: Annotated[str, Query(max_length=10)] = "") -> Response:
+    items = indicators.history(session, actor, indicator=indicator, division=division, period=period)
+    return render(request, "assessment/history.html", {
+        "items": items, "info": indicators.INDICATORS.get(indicator), "division": indicators.divisions().get(
+            division, division), "period": period})
+
+
+def _import_page(request: Request, report: indicators.ImportReport | None, filename: str, message: str = "",
+                 fields: Any = (), status: int = 200) -> Response:
+    return render(request, "assessment/indicators_import.html", {
+        "report": report, "filename": filename, "message": message, "fields": list(fields),
+        "INDICATORS": indicators.INDICATORS, "divisions": indicators.divisions()}, status=status)
+
+
+@router.get("/assessment/indicators/import")
+def indicator_import_page(request: Request,
+                          _: Annotated[Actor, Depends(require("assessment:indicator:write"))]) -> Response:
+    return _import_page(request, None, "")
+
+
+@router.post("/assessment/indicators/import")
+def indicator_import(request: Request, session: DbSession, posted: PostedForm,
+                     actor: Annotated[Actor, Depends(require("assessment:indicator:write"))]) -> Response:
+    upload = posted.get("file")
+    if not isinstance(upload, UploadFile):
+        return _import_page(request, None, "", "请选择要上传的文件", [FieldError("file", "缺少文件")], status=422)
+    return run_import(request, session, upload,  # type: ignore[arg-type]
+                      lambda content, name: indicators.import_observations(session, actor, content, name),
+                      _import_page)
+
+
+@router.get("/assessment/indicators/template")
+def indicator_template(_: Annotated[Actor, Depends(require("assessment:indicator:read"))],
+                       format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx") -> Response:
+    headers, rows = indicators.template()
+    if format == "csv":
+        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="indicator-template.csv"'})
+    return Response(write_xlsx(headers, rows, "指标数据导入模板"), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="indicator-template.xlsx"'})
+
+
+@router.get("/assessment/targets")
+def target_page(request: Request, session: DbSession,
+                actor: Annotated[Actor, Depends(require("assessment:indicator:read"))],
+                division: Annotated[str, Query(max_length=12)] = CITY_CODE, year: YearQuery = None,
+                message: str = "") -> Response:
+    if division not in indicators.divisions():
+        division = CITY_CODE
+    pack = targets.default_pack()
+    return render(request, "assessment/targets.html", {
+        "rows": targets.progress(session, pack, division, year), "division": division,
+        "divisions": indicators.divisions(), "STATUS": targets.STATUS, "INDICATORS": indicators.INDICATORS,
+        "split": targets.breakdowns(session, pack), "leaves": targets.leaves(pack), "year": year or default_year(),
+        "message": message, "pack": pack,
+    })
+
+
+@router.post("/assessment/targets/breakdown")
+def target_breakdown(request: Request, session: DbSession, posted: PostedForm,
+                     actor: Annotated[Actor, Depends(require("assessment:target:write"))]) -> Response:
+    division = _text(posted, "division", 12)
+    try:
+        targets.set_breakdown(session, actor, targets.default_pack(), target_id=_text(posted, "target", 10),
+                              division=division, value=_text(posted, "value", 40))
+    except DomainError as exc:
+        session.rollback()
+        return RedirectResponse(f"/assessment/targets?division={quote(division)}&message={quote(exc.message)}",
+                                status_code=303)
+    return RedirectResponse(f"/assessment/targets?division={quote(division)}&ok=saved", status_code=303)
