@@ -119,6 +119,10 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "until": "2018-03-31",
     "approve": True,
     "grade": "A",
+    "indicator": "online_shops",
+    "period": "2016",
+    "value": "1",
+    "items": [{"indicator": "tasks", "weight": "100", "rule": "tasks"}],
 }
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from lishui.assessment import indicators, targets
+from lishui.assessment import indicators, scoring, targets
 from lishui.assessment import tasks as task_service
 from lishui.assessment.models import Task
 from lishui.assessment.schemas import (
@@ -23,6 +23,11 @@ from lishui.assessment.schemas import (
     ObservationCreate,
     ObservationRead,
     ProgressBody,
+    SchemeItem,
+    SchemeRead,
+    SchemeWrite,
+    ScorecardRead,
+    ScoreLineRead,
     TargetProgressRead,
     TaskDetail,
     TaskEventRead,
@@ -179,3 +184,47 @@ def target_progress(session: DbSession, _: Annotated[Actor, Depends(require("ass
             latest=p.latest[1] if p.latest else None, latest_is_public_figure=p.public, expected=p.expected,
             forecast=p.forecast, status=p.status))
     return out
+
+
+# ---------------------------------------------------------------- county assessment
+
+def _card(card: scoring.Scorecard, detail: bool) -> ScorecardRead:
+    lines = [ScoreLineRead(indicator=line.item.indicator, rule=line.item.rule, weight=line.item.weight,
+                           actual=line.actual, goal=line.goal, points=line.points, note=line.note)
+             for line in card.lines] if detail else []
+    return ScorecardRead(division_code=card.division, name=card.name, rank=card.rank, total=card.total,
+                         previous=card.previous, improvement=card.improvement, lines=lines)
+
+
+@router.get("/scorecards", response_model=list[ScorecardRead])
+def ranking(session: DbSession, actor: Annotated[Actor, Depends(require("assessment:scorecard:read"))],
+            year: Annotated[int, Query(ge=2000, le=2100)] = 2017,
+            sort: Annotated[str, Query(pattern="^(score|improvement)$")] = "score") -> list[ScorecardRead]:
+    """Totals for every jurisdiction; the lines only for the ones the caller may see in detail."""
+    own = actor.scope_division if actor.scope == "division" else None
+    return [_card(c, actor.scope == "city" or c.division == own) for c in scoring.ranking(session, year, sort)]
+
+
+@router.get("/scorecards/detail", response_model=ScorecardRead)
+def scorecard_detail(session: DbSession, actor: Annotated[Actor, Depends(require("assessment:scorecard:read"))],
+                     year: Annotated[int, Query(ge=2000, le=2100)] = 2017,
+                     division: Annotated[str, Query(max_length=12)] = "331102") -> ScorecardRead:
+    return _card(scoring.scorecard(session, actor, year, division), True)
+
+
+@router.get("/scheme", response_model=SchemeRead)
+def get_scheme(session: DbSession, _: Annotated[Actor, Depends(require("assessment:scorecard:read"))],
+               year: Annotated[int, Query(ge=2000, le=2100)] = 2017) -> SchemeRead:
+    scheme, items = scoring.current_scheme(session, year)
+    return SchemeRead(year=year, version=scheme.version if scheme else 0, name=scheme.name if scheme else "",
+                      items=[SchemeItem(**i.as_dict()) for i in items])
+
+
+@router.put("/scheme", response_model=SchemeRead)
+def put_scheme(body: SchemeWrite, session: DbSession,
+               actor: Annotated[Actor, Depends(require("assessment:scheme:write"))]) -> SchemeRead:
+    scheme = scoring.save_scheme(session, actor, year=body.year, name=body.name,
+                                 items=[i.model_dump() for i in body.items])
+    _, items = scoring.current_scheme(session, body.year)
+    return SchemeRead(year=body.year, version=scheme.version, name=scheme.name,
+                      items=[SchemeItem(**i.as_dict()) for i in items])

@@ -134,3 +134,42 @@ class TargetProgressRead(BaseModel):
     expected: Decimal | None
     forecast: Decimal | None
     status: str
+
+
+class ScoreLineRead(BaseModel):
+    indicator: str
+    rule: str
+    weight: Decimal
+    actual: Decimal | None
+    goal: Decimal | None
+    points: Decimal
+    note: str
+
+
+class ScorecardRead(BaseModel):
+    division_code: str
+    name: str
+    rank: int
+    total: Decimal
+    previous: Decimal | None
+    improvement: Decimal | None
+    lines: list[ScoreLineRead]
+
+
+class SchemeItem(BaseModel):
+    indicator: str = Field(max_length=60)
+    weight: str = Field(max_length=20)
+    rule: str = Field(max_length=20)
+
+
+class SchemeRead(BaseModel):
+    year: int
+    version: int
+    name: str
+    items: list[SchemeItem]
+
+
+class SchemeWrite(BaseModel):
+    year: int = Field(ge=2000, le=2100)
+    name: str = Field(default="", max_length=100)
+    items: list[SchemeItem] = Field(max_length=30)

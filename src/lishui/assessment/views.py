@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from lishui.assessment import indicators, targets
+from lishui.assessment import indicators, scoring, targets
 from lishui.assessment import tasks as task_service
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, ValidationFailed
@@ -359,3 +359,64 @@ def target_breakdown(request: Request, session: DbSession, posted: PostedForm,
         return RedirectResponse(f"/assessment/targets?division={quote(division)}&message={quote(exc.message)}",
                                 status_code=303)
     return RedirectResponse(f"/assessment/targets?division={quote(division)}&ok=saved", status_code=303)
+
+
+# ---------------------------------------------------------------- county assessment
+
+register(NavEntry(SECTION, "县（区）考核排名", "County ranking", "/assessment/scorecards", "assessment:scorecard:read",
+                  order=330))
+register(NavEntry(SECTION, "考核方案", "Scoring scheme", "/assessment/scheme", "assessment:scheme:write", order=340))
+SCHEME_ROWS = 8
+
+
+@router.get("/assessment/scorecards")
+def scorecard_list(request: Request, session: DbSession,
+                   actor: Annotated[Actor, Depends(require("assessment:scorecard:read"))], year: YearQuery = None,
+                   sort: Annotated[str, Query(pattern="^(score|improvement)$")] = "score") -> Response:
+    year = year or default_year() - 1
+    scheme, items = scoring.current_scheme(session, year)
+    return render(request, "assessment/scorecards.html", {
+        "cards": scoring.ranking(session, year, sort), "year": year, "sort": sort, "scheme": scheme,
+        "items": items, "RULES": scoring.RULES,
+        "own": actor.scope_division if actor.scope == "division" else None, "city": actor.scope == "city",
+    })
+
+
+@router.get("/assessment/scorecards/detail")
+def scorecard_detail(request: Request, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("assessment:scorecard:read"))], year: YearQuery = None,
+                     division: Annotated[str, Query(max_length=12)] = "") -> Response:
+    year = year or default_year() - 1
+    division = division or (actor.scope_division if actor.scope == "division" and actor.scope_division
+                            else "331102")
+    card = scoring.scorecard(session, actor, year, division)
+    return render(request, "assessment/scorecard.html", {"card": card, "year": year, "RULES": scoring.RULES})
+
+
+@router.get("/assessment/scheme")
+def scheme_page(request: Request, session: DbSession,
+                actor: Annotated[Actor, Depends(require("assessment:scheme:write"))], year: YearQuery = None,
+                message: str = "", status: int = 200) -> Response:
+    year = year or default_year() - 1
+    scheme, items = scoring.current_scheme(session, year)
+    return render(request, "assessment/scheme.html", {
+        "year": year, "scheme": scheme, "items": items, "rows": SCHEME_ROWS, "RULES": scoring.RULES,
+        "INDICATORS": indicators.INDICATORS, "message": message}, status=status)
+
+
+@router.post("/assessment/scheme")
+def scheme_save(request: Request, session: DbSession, posted: PostedForm,
+                actor: Annotated[Actor, Depends(require("assessment:scheme:write"))]) -> Response:
+    indicators_ = posted.getlist("indicator")
+    weights = posted.getlist("weight")
+    rules = posted.getlist("rule")
+    items = [{"indicator": i, "weight": w, "rule": r} for i, w, r in zip(indicators_, weights, rules, strict=False)
+             if isinstance(i, str) and isinstance(w, str) and w.strip()]
+    try:
+        year = _int(posted, "year", "年度")
+        scoring.save_scheme(session, actor, year=year, name=_text(posted, "name", 100), items=items)
+    except DomainError as exc:
+        session.rollback()
+        detail = exc.message + "：" + "；".join(f.message for f in exc.fields)
+        return scheme_page(request, session, actor, None, detail, status=exc.status)
+    return RedirectResponse(f"/assessment/scorecards?year={year}&ok=saved", status_code=303)
