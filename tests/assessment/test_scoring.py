@@ -71,7 +71,8 @@ def test_scorecards_rank_and_cap_and_count_tasks(db, factory):
     assert {(x.item.indicator, x.item.rule): x for x in jy.lines}[("rural_stations", "attainment")].points == \
         Decimal("20.00")
     # rank among 10 jurisdictions: Jinyun first (20), Liandu second (18)
-    assert lines[("online_shops", "rank")].points == Decimal("18.00") and lines[("online_shops", "rank")].note == "第2名"
+    rank = lines[("online_shops", "rank")]
+    assert rank.points == Decimal("18.00") and rank.note == "第2名"
     # growth: Liandu +100% first, Jinyun +25% second
     assert lines[("online_shops", "growth")].points == Decimal("20.00")
     # tasks: Liandu's tasks are overdue (deadline passed, open): 0; Jinyun closed A on time: full
