@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from lishui.assessment import indicators, scoring, targets
+from lishui.assessment import dashboard, indicators, scoring, targets
 from lishui.assessment import tasks as task_service
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, ValidationFailed
@@ -420,3 +420,40 @@ def scheme_save(request: Request, session: DbSession, posted: PostedForm,
         detail = exc.message + "：" + "；".join(f.message for f in exc.fields)
         return scheme_page(request, session, actor, None, detail, status=exc.status)
     return RedirectResponse(f"/assessment/scorecards?year={year}&ok=saved", status_code=303)
+
+
+# ---------------------------------------------------------------- dashboard
+
+register(NavEntry(SECTION, "数据看板", "Dashboard", "/assessment/dashboard", "assessment:indicator:read", order=305))
+
+
+def _dashboard(session: Session, indicator: str, division: str, year: int | None) -> dashboard.Dashboard:
+    return dashboard.build(session, indicator=indicator or "city_online_retail", division=division or CITY_CODE,
+                           year=year or default_year())
+
+
+@router.get("/assessment/dashboard")
+def dashboard_page(request: Request, session: DbSession,
+                   actor: Annotated[Actor, Depends(require("assessment:indicator:read"))],
+                   indicator: Annotated[str, Query(max_length=60)] = "",
+                   division: Annotated[str, Query(max_length=12)] = "", year: YearQuery = None) -> Response:
+    board = _dashboard(session, indicator, division, year)
+    return render(request, "assessment/dashboard.html", {
+        "board": board, "chart_data": board.chart_data(), "INDICATORS": indicators.INDICATORS,
+        "divisions": indicators.divisions(),
+        "query": f"indicator={board.indicator}&division={board.division}&year={board.year}",
+    })
+
+
+@router.get("/assessment/dashboard/export")
+def dashboard_export(session: DbSession,
+                     actor: Annotated[Actor, Depends(require("assessment:indicator:read", rate="export"))],
+                     table: Annotated[str, Query(pattern="^(trend|counties|targets)$")] = "trend",
+                     indicator: Annotated[str, Query(max_length=60)] = "",
+                     division: Annotated[str, Query(max_length=12)] = "", year: YearQuery = None) -> Response:
+    board = _dashboard(session, indicator, division, year)
+    found = {"trend": board.trend, "counties": board.counties, "targets": board.gauges}[table]
+    name = quote(f"{found.title}.xlsx")
+    return Response(write_xlsx(found.headers, found.rows, found.name), media_type=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename=\"{table}.xlsx\"; filename*=UTF-8''{name}",
+                             "Cache-Control": "no-store"})
