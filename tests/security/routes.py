@@ -120,9 +120,9 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "approve": True,
     "grade": "A",
     "indicator": "online_shops",
-    "period": "2016",
     "value": "1",
     "items": [{"indicator": "tasks", "weight": "100", "rule": "tasks"}],
+    "period": "2017",
 }
 
 

@@ -36,7 +36,7 @@ SIGNED_IN_ALLOW_LIST = {
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
 OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "task_id"}
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
-CITY_ONLY_PARAMS = {"user_id", "token_id"}
+CITY_ONLY_PARAMS = {"user_id", "token_id", "bulletin_id"}
 
 # Role order when a test needs "some role": roles without a second factor first, then by table order.
 ROLE_ORDER = sorted(ROLES, key=lambda code: (ROLES[code].mfa_required, list(ROLES).index(code)))
@@ -60,7 +60,18 @@ def any_ids(world: World) -> dict[str, int]:
             world.ids["token_id"] = session.query(ApiToken.id).order_by(ApiToken.id.desc()).first()[0]
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
             "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
-            **policy_samples(world), "task_id": assessment_tasks(world)["liandu"]}
+            **policy_samples(world), "task_id": assessment_tasks(world)["liandu"],
+            "bulletin_id": assessment_bulletin(world)}
+
+
+def assessment_bulletin(world: World) -> int:
+    """A published progress bulletin."""
+    if "bulletin" not in world.ids:
+        from lishui.assessment import bulletins
+
+        with world.db.unit_of_work() as session:
+            world.ids["bulletin"] = bulletins.publish(session, world.factory.system, "2017").id
+    return world.ids["bulletin"]
 
 
 def assessment_tasks(world: World) -> dict[str, int]:

@@ -39,3 +39,43 @@ def tasks_generate(
         raise typer.Exit(1) from None
     finally:
         db.dispose()
+
+
+@app.command()
+def bulletin(
+    period: Annotated[str, typer.Option(help="Period: 2017, 2017Q4 or 2017-12")],
+    output: Annotated[str, typer.Option(help="Also write the PDF to this file")] = "",
+) -> None:
+    """Generate and publish the progress bulletin of a period (archived, immutable); optionally save its PDF."""
+    from pathlib import Path
+
+    from lishui.assessment import bulletins
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            found = bulletins.publish(session, operator_actor("assessment bulletin"), period)
+            number, title, digest, pdf = found.id, found.title, found.pdf_sha256, found.pdf
+        typer.echo(f"bulletin {number} published: {title} (PDF {len(pdf):,} bytes, SHA-256 {digest})")
+        if output:
+            Path(output).write_bytes(pdf)
+            typer.echo(f"PDF written to {output}")
+    except DomainError as exc:
+        console_error(exc.message + "".join(f"; {f.field}: {f.message}" for f in exc.fields))
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+
+
+@app.command("public-figures")
+def public_figures() -> None:
+    """Load the public figures about Lishui e-commerce (labelled as public figures; idempotent)."""
+    from lishui.assessment import indicators
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            added = indicators.load_public_figures(session, operator_actor("assessment public-figures"))
+        typer.echo(f"{added} public figures added ({len(indicators.PUBLIC_FIGURES)} in the dataset)")
+    finally:
+        db.dispose()

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from lishui.assessment import indicators, scoring, targets
+from lishui.assessment import bulletins, indicators, scoring, targets
 from lishui.assessment import tasks as task_service
 from lishui.assessment.models import Task
 from lishui.assessment.schemas import (
+    BulletinBody,
+    BulletinDetail,
+    BulletinRead,
     ChaseBody,
     CloseBody,
     DeadlineBody,
@@ -228,3 +231,35 @@ def put_scheme(body: SchemeWrite, session: DbSession,
     _, items = scoring.current_scheme(session, body.year)
     return SchemeRead(year=body.year, version=scheme.version, name=scheme.name,
                       items=[SchemeItem(**i.as_dict()) for i in items])
+
+
+# ---------------------------------------------------------------- bulletins
+
+@router.get("/bulletins", response_model=list[BulletinRead])
+def list_bulletins(session: DbSession,
+                   _: Annotated[Actor, Depends(require("assessment:bulletin:read"))]) -> list[BulletinRead]:
+    return [BulletinRead.model_validate(b) for b in bulletins.archive(session)]
+
+
+@router.post("/bulletins", response_model=BulletinRead, status_code=201)
+def publish_bulletin(body: BulletinBody, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("assessment:bulletin:publish"))]) -> BulletinRead:
+    return BulletinRead.model_validate(bulletins.publish(session, actor, body.period))
+
+
+@router.get("/bulletins/{bulletin_id}", response_model=BulletinDetail)
+def get_bulletin(bulletin_id: RecordId, session: DbSession,
+                 _: Annotated[Actor, Depends(require("assessment:bulletin:read"))]) -> BulletinDetail:
+    import json
+
+    found = bulletins.get(session, bulletin_id)
+    return BulletinDetail(**BulletinRead.model_validate(found).model_dump(), content=json.loads(found.content))
+
+
+@router.get("/bulletins/{bulletin_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "The bulletin as published"}})
+def bulletin_pdf(bulletin_id: RecordId, session: DbSession,
+                 _: Annotated[Actor, Depends(require("assessment:bulletin:read", rate="export"))]) -> Response:
+    found = bulletins.get(session, bulletin_id)
+    return Response(found.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="bulletin-{found.id}.pdf"'})

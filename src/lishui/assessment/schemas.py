@@ -173,3 +173,22 @@ class SchemeWrite(BaseModel):
     year: int = Field(ge=2000, le=2100)
     name: str = Field(default="", max_length=100)
     items: list[SchemeItem] = Field(max_length=30)
+
+
+class BulletinBody(BaseModel):
+    period: str = Field(max_length=10)
+
+
+class BulletinRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    period: str
+    title: str
+    pdf_sha256: str
+    published_by: str
+    published_at: dt.datetime
+
+
+class BulletinDetail(BulletinRead):
+    content: dict[str, object]

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from lishui.assessment import dashboard, indicators, scoring, targets
+from lishui.assessment import bulletins, dashboard, indicators, scoring, targets
 from lishui.assessment import tasks as task_service
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, ValidationFailed
@@ -457,3 +457,66 @@ def dashboard_export(session: DbSession,
     return Response(write_xlsx(found.headers, found.rows, found.name), media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename=\"{table}.xlsx\"; filename*=UTF-8''{name}",
                              "Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------- bulletins
+
+register(NavEntry(SECTION, "进度通报", "Progress bulletins", "/assessment/bulletins", "assessment:bulletin:read",
+                  order=350))
+PDF = "application/pdf"
+
+
+@router.get("/assessment/bulletins")
+def bulletin_list(request: Request, session: DbSession,
+                  actor: Annotated[Actor, Depends(require("assessment:bulletin:read"))],
+                  period: Annotated[str, Query(max_length=10)] = "", message: str = "") -> Response:
+    return render(request, "assessment/bulletins.html", {
+        "items": bulletins.archive(session), "period": period or bulletins.default_period(), "message": message})
+
+
+@router.get("/assessment/bulletins/preview")
+def bulletin_preview(request: Request, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("assessment:bulletin:read"))],
+                     period: Annotated[str, Query(max_length=10)] = "") -> Response:
+    content = bulletins.snapshot(session, period or bulletins.default_period())
+    return render(request, "assessment/bulletin.html", {"c": content, "bulletin": None})
+
+
+@router.get("/assessment/bulletins/preview.pdf")
+def bulletin_preview_pdf(session: DbSession,
+                         actor: Annotated[Actor, Depends(require("assessment:bulletin:read", rate="export"))],
+                         period: Annotated[str, Query(max_length=10)] = "") -> Response:
+    content = bulletins.snapshot(session, period or bulletins.default_period())
+    return Response(bulletins.render_pdf(content), media_type=PDF, headers={
+        "Content-Disposition": f'attachment; filename="bulletin-preview-{content["period"]}.pdf"',
+        "Cache-Control": "no-store"})
+
+
+@router.post("/assessment/bulletins")
+def bulletin_publish(request: Request, session: DbSession, posted: PostedForm,
+                     actor: Annotated[Actor, Depends(require("assessment:bulletin:publish"))]) -> Response:
+    try:
+        bulletin = bulletins.publish(session, actor, _text(posted, "period", 10))
+    except DomainError as exc:
+        session.rollback()
+        return RedirectResponse(f"/assessment/bulletins?message={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"/assessment/bulletins/{bulletin.id}?ok=published", status_code=303)
+
+
+@router.get("/assessment/bulletins/{bulletin_id}")
+def bulletin_detail(request: Request, bulletin_id: RecordId, session: DbSession,
+                    actor: Annotated[Actor, Depends(require("assessment:bulletin:read"))]) -> Response:
+    import json
+
+    bulletin = bulletins.get(session, bulletin_id)
+    return render(request, "assessment/bulletin.html", {"c": json.loads(bulletin.content), "bulletin": bulletin})
+
+
+@router.get("/assessment/bulletins/{bulletin_id}/pdf")
+def bulletin_pdf(bulletin_id: RecordId, session: DbSession,
+                 actor: Annotated[Actor, Depends(require("assessment:bulletin:read", rate="export"))]) -> Response:
+    bulletin = bulletins.get(session, bulletin_id)
+    name = quote(f"{bulletin.title}.pdf")
+    return Response(bulletin.pdf, media_type=PDF, headers={
+        "Content-Disposition": f"attachment; filename=\"bulletin-{bulletin.id}.pdf\"; filename*=UTF-8''{name}",
+        "Cache-Control": "no-store"})
