@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from lishui.assessment import demo, scoring, tasks, targets
+from lishui.assessment import demo, scoring, targets, tasks
 from lishui.assessment.models import Bulletin, Observation, Task
 from lishui.registry import demo as registry_demo
 
