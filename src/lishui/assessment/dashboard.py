@@ -69,9 +69,9 @@ def build(session: Session, *, indicator: str, division: str, year: int) -> Dash
                             else "无数据"])
     gauge_rows = []
     for p in targets.progress(session, targets.default_pack(), division, year):
+        percent = min(p.percent, 100) if p.percent is not None else None
         gauge_rows.append([p.target.id, p.target.label, p.goal, p.latest[1] if p.latest else None,
-                           p.latest[0] if p.latest else None, min(p.percent, 100) if p.percent is not None else None,
-                           targets.STATUS[p.status][0]])
+                           str(p.latest[0]) if p.latest else None, percent, targets.STATUS[p.status][0]])
     where = names[division]
     column = f"{info.label}（{info.unit}）"
     return Dashboard(

@@ -40,18 +40,18 @@
     if (gaugeEl && data.gauges.length) {
       var per = Math.min(4, data.gauges.length);
       var rows = Math.ceil(data.gauges.length / per);
-      gaugeEl.style.height = (rows * 200) + "px";
+      gaugeEl.style.height = (rows * 200 + 20) + "px";
       var gauges = echarts.init(gaugeEl, null, { renderer: "canvas" });
       gauges.setOption({
         animation: false,
         series: data.gauges.map(function (g, i) {
           var col = i % per, row = Math.floor(i / per);
           return {
-            type: "gauge", min: 0, max: 100, radius: "22%",
-            center: [((col + 0.5) * 100 / per) + "%", ((row + 0.55) * 100 / rows) + "%"],
-            progress: { show: true, width: 10 }, axisLine: { lineStyle: { width: 10 } },
+            type: "gauge", min: 0, max: 100, radius: 68,
+            center: [((col + 0.5) * 100 / per) + "%", (row * 200 + 90) + "px"],
+            progress: { show: true, width: 12 }, axisLine: { lineStyle: { width: 12 } },
             axisLabel: { show: false }, splitLine: { show: false }, axisTick: { show: false }, pointer: { show: false },
-            title: { offsetCenter: [0, "75%"], fontSize: 12 },
+            title: { offsetCenter: [0, "95%"], fontSize: 12 },
             detail: { valueAnimation: false, formatter: "{value}%", fontSize: 16, offsetCenter: [0, "0%"] },
             data: [{ value: g.percent, name: g.id + " " + g.label }]
           };
