@@ -161,3 +161,22 @@ def test_cli_generates_tasks(settings, db, factory, monkeypatch):
     assert "tasks created" in result.output and "unmapped unit" in result.output
     again = CliRunner().invoke(app, ["assessment", "tasks", "generate", "--pack", "lishui-2015", "--year", "2017"])
     assert again.output.startswith("0 tasks created")
+
+
+def test_api_reports_are_idempotent_and_scoped(client, db, factory):
+    _, liandu, _ = _gov(factory)
+    own = _one(db, factory)
+    with db.unit_of_work() as session:
+        other = session.scalar(select(Task.id).where(Task.unit_name == "缙云县人民政府").limit(1))
+    token = factory.token(factory.account("county_officer", org_id=liandu))
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "report-1"}
+    body = {"text": "推进中", "figures": {"站点": "12"}}
+    first = client.post(f"/api/v1/assessment/tasks/{own}/reports", json=body, headers=headers)
+    again = client.post(f"/api/v1/assessment/tasks/{own}/reports", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert [e["kind"] for e in again.json()["events"]] == ["report"]
+    assert client.post(f"/api/v1/assessment/tasks/{other}/reports", json=body,
+                       headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    bad = client.post(f"/api/v1/assessment/tasks/{own}/reports", json={"text": "x", "figures": {"站点": "many"}},
+                      headers={"Authorization": f"Bearer {token}"})
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "figures"

@@ -42,6 +42,7 @@ from lishui.core.files import check_size
 from lishui.registry import CITY_CODE
 from lishui.web.deps import DbSession, RecordId
 from lishui.web.guard import require
+from lishui.web.idempotency import IdempotencyKey, idempotent
 
 router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
 
@@ -82,21 +83,30 @@ def get_task(task_id: RecordId, session: DbSession,
 
 @router.post("/tasks/{task_id}/reports", response_model=TaskDetail, status_code=201)
 def report(request: Request, task_id: RecordId, body: ProgressBody, session: DbSession,
-           actor: Annotated[Actor, Depends(require("assessment:task:report"))]) -> TaskDetail:
+           actor: Annotated[Actor, Depends(require("assessment:task:report"))],
+           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     task_service.get_task(session, actor, task_id)
-    figures = task_service.parse_figures("\n".join(f"{k}: {v}" for k, v in body.figures.items()))
     if any(":" in k or "：" in k for k in body.figures):
         raise ValidationFailed("数据名称有误", [FieldError("figures", "名称中不能含冒号")])
-    task_service.report_progress(session, actor, task_id, text=body.text, figures=figures, attachment=None,
-                                 upload_dir=request.app.state.settings.upload_dir)
-    return _detail(session, task_service.get_task(session, actor, task_id))
+    figures = task_service.parse_figures("\n".join(f"{k}: {v}" for k, v in body.figures.items()))
+
+    def run() -> TaskDetail:
+        task_service.report_progress(session, actor, task_id, text=body.text, figures=figures, attachment=None,
+                                     upload_dir=request.app.state.settings.upload_dir)
+        return _detail(session, task_service.get_task(session, actor, task_id))
+
+    return idempotent(request, session, actor, idempotency_key, body, run)
 
 
 @router.post("/tasks/{task_id}/extension", response_model=TaskDetail, status_code=201)
-def request_extension(task_id: RecordId, body: ExtensionBody, session: DbSession,
-                      actor: Annotated[Actor, Depends(require("assessment:task:report"))]) -> TaskDetail:
-    task_service.request_extension(session, actor, task_id, until=body.until, reason=body.reason)
-    return _detail(session, task_service.get_task(session, actor, task_id))
+def request_extension(request: Request, task_id: RecordId, body: ExtensionBody, session: DbSession,
+                      actor: Annotated[Actor, Depends(require("assessment:task:report"))],
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    def run() -> TaskDetail:
+        task_service.request_extension(session, actor, task_id, until=body.until, reason=body.reason)
+        return _detail(session, task_service.get_task(session, actor, task_id))
+
+    return idempotent(request, session, actor, idempotency_key, body, run)
 
 
 @router.post("/tasks/{task_id}/extension/decision", response_model=TaskDetail)
@@ -114,10 +124,14 @@ def set_deadline(task_id: RecordId, body: DeadlineBody, session: DbSession,
 
 
 @router.post("/tasks/{task_id}/chase-ups", response_model=TaskDetail, status_code=201)
-def chase(task_id: RecordId, body: ChaseBody, session: DbSession,
-          actor: Annotated[Actor, Depends(require("assessment:task:manage"))]) -> TaskDetail:
-    task_service.chase(session, actor, task_id, note=body.note)
-    return _detail(session, task_service.get_task(session, actor, task_id))
+def chase(request: Request, task_id: RecordId, body: ChaseBody, session: DbSession,
+          actor: Annotated[Actor, Depends(require("assessment:task:manage"))],
+          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    def run() -> TaskDetail:
+        task_service.chase(session, actor, task_id, note=body.note)
+        return _detail(session, task_service.get_task(session, actor, task_id))
+
+    return idempotent(request, session, actor, idempotency_key, body, run)
 
 
 @router.post("/tasks/{task_id}/close", response_model=TaskDetail)
@@ -242,9 +256,11 @@ def list_bulletins(session: DbSession,
 
 
 @router.post("/bulletins", response_model=BulletinRead, status_code=201)
-def publish_bulletin(body: BulletinBody, session: DbSession,
-                     actor: Annotated[Actor, Depends(require("assessment:bulletin:publish"))]) -> BulletinRead:
-    return BulletinRead.model_validate(bulletins.publish(session, actor, body.period))
+def publish_bulletin(request: Request, body: BulletinBody, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("assessment:bulletin:publish"))],
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return idempotent(request, session, actor, idempotency_key, body,
+                      lambda: BulletinRead.model_validate(bulletins.publish(session, actor, body.period)))
 
 
 @router.get("/bulletins/{bulletin_id}", response_model=BulletinDetail)
