@@ -81,6 +81,7 @@ def test_scorecards_rank_and_cap_and_count_tasks(db, factory):
     assert liandu.total == Decimal("78.00") and jy.total == Decimal("78.00")
     others = [c for c in cards.values() if c.division not in ("331102", "331122")]
     assert all(c.total == Decimal("0.00") for c in others)  # no data, and their generated tasks are overdue
+    assert liandu.rank == jy.rank == 1 and all(c.rank == 3 for c in others)  # equal totals share a rank
     assert by_improvement[0].division in ("331102", "331122")
 
 

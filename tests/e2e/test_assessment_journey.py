@@ -75,6 +75,8 @@ def test_generate_report_overdue_red_dashboard_and_bulletin(page, watch, shoot, 
     page.click("#publish-form button[type=submit]")
     page.wait_for_url("**/assessment/bulletins/*?ok=published", timeout=20000)
     assert "莲都区人民政府" in page.inner_text("#bulletin-overdue")
+    page.wait_for_selector("body[data-charts-ready='2']")
+    assert page.locator("#ranking-chart canvas").count() == 1
     shoot("assessment-bulletin")
     with page.expect_download() as download:
         page.click("#bulletin-pdf")

@@ -213,7 +213,9 @@ def compute(session: Session, year: int, *, with_previous: bool = True) -> list[
                 card.previous = previous.get(card.division)
     ranked = sorted(cards.values(), key=lambda c: c.total, reverse=True)
     for position, card in enumerate(ranked, start=1):
-        card.rank = position
+        # equal totals share a rank (1, 1, 3, ...)
+        card.rank = ranked[position - 2].rank if position > 1 and ranked[position - 2].total == card.total \
+            else position
     return ranked
 
 

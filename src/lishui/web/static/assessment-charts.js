@@ -62,5 +62,32 @@
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
     document.body.setAttribute("data-charts-ready", String(charts.length));
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+  function drawBulletin() {
+    var block = document.getElementById("bulletin-data");
+    if (!block || typeof echarts === "undefined") { return; }
+    var data = JSON.parse(block.textContent);
+    var drawn = 0;
+    function bars(id, names, values, max, suffix) {
+      var el = document.getElementById(id);
+      if (!el || !names.length) { return; }
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption({
+        animation: false,
+        grid: { left: 150, right: 48, top: 8, bottom: 24 },
+        xAxis: { type: "value", max: max },
+        yAxis: { type: "category", data: names.slice().reverse() },
+        series: [{ type: "bar", data: values.slice().reverse(), itemStyle: { color: "#1f5fa8" },
+                   label: { show: true, position: "right", formatter: "{c}" + suffix } }]
+      });
+      drawn += 1;
+    }
+    bars("ranking-chart", data.ranking.map(function (r) { return r.name; }),
+         data.ranking.map(function (r) { return num(r.total); }), 100, "");
+    var measured = data.targets.filter(function (t) { return t.percent !== null; });
+    bars("target-chart", measured.map(function (t) { return t.id + " " + t.label; }),
+         measured.map(function (t) { return Math.min(t.percent, 100); }), 100, "%");
+    document.body.setAttribute("data-charts-ready", String(drawn));
+  }
+  function start() { draw(); drawBulletin(); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
