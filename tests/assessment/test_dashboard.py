@@ -39,3 +39,17 @@ def test_dashboard_tables_chart_data_and_export(client, db, factory):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert client.get("/static/assessment-charts.js").status_code == 200
     assert client.get("/static/echarts/echarts.min.js").status_code == 200
+
+
+def test_monthly_trend(client, db, factory):
+    with db.unit_of_work() as session:
+        for month, value in (("2017-01", "100"), ("2017-02", "120")):
+            indicators.record(session, factory.system, indicator="city_online_retail", division="331100",
+                              period=month, value=value)
+    login(client, factory.account("city_officer"))
+    page = client.get("/assessment/dashboard?indicator=city_online_retail&year=2017&grain=month")
+    block = re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page.text, re.S)
+    assert block and json.loads(block.group(1))["trend"]["periods"] == ["2017-01", "2017-02"]
+    export = client.get("/assessment/dashboard/export?table=trend&indicator=city_online_retail&year=2017&grain=month")
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["2017-01", "2017-02"]

@@ -49,17 +49,29 @@ class Dashboard:
         }
 
 
-def build(session: Session, *, indicator: str, division: str, year: int) -> Dashboard:
+GRAINS = {"year": ("按年", "Yearly"), "quarter": ("按季", "Quarterly"), "month": ("按月", "Monthly")}
+
+
+def trend_periods(year: int, grain: str) -> list[str]:
+    """The trend line's periods: every year since FIRST_YEAR, or the quarters or months of the chosen year."""
+    if grain == "quarter":
+        return [f"{year}Q{q}" for q in range(1, 5)]
+    if grain == "month":
+        return [f"{year}-{m:02d}" for m in range(1, 13)]
+    return [str(y) for y in range(FIRST_YEAR, year + 1)]
+
+
+def build(session: Session, *, indicator: str, division: str, year: int, grain: str = "year") -> Dashboard:
     if indicator not in indicators.INDICATORS:
         indicator = "city_online_retail"
     names = indicators.divisions()
     if division not in names:
         division = CITY_CODE
     info = indicators.INDICATORS[indicator]
-    years = [str(y) for y in range(FIRST_YEAR, year + 1)]
-    trend_values = indicators.value_table(session, indicator, [division], years)
+    periods = trend_periods(year, grain if grain in GRAINS else "year")
+    trend_values = indicators.value_table(session, indicator, [division], periods)
     trend_rows = [[p, v.value, "公开数据" if v.is_public else "填报/导入", v.reference]
-                  for p in years if (v := trend_values.get((division, p))) is not None]
+                  for p in periods if (v := trend_values.get((division, p))) is not None]
     county_codes = [c for c in names if c != CITY_CODE]
     county_values = indicators.value_table(session, indicator, county_codes, [str(year)])
     county_rows = []

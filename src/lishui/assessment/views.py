@@ -427,21 +427,26 @@ def scheme_save(request: Request, session: DbSession, posted: PostedForm,
 register(NavEntry(SECTION, "数据看板", "Dashboard", "/assessment/dashboard", "assessment:indicator:read", order=305))
 
 
-def _dashboard(session: Session, indicator: str, division: str, year: int | None) -> dashboard.Dashboard:
+def _dashboard(session: Session, indicator: str, division: str, year: int | None,
+               grain: str = "year") -> dashboard.Dashboard:
     return dashboard.build(session, indicator=indicator or "city_online_retail", division=division or CITY_CODE,
-                           year=year or default_year())
+                           year=year or default_year(), grain=grain)
+
+
+GrainQuery = Annotated[str, Query(pattern="^(year|quarter|month)$")]
 
 
 @router.get("/assessment/dashboard")
 def dashboard_page(request: Request, session: DbSession,
                    actor: Annotated[Actor, Depends(require("assessment:indicator:read"))],
                    indicator: Annotated[str, Query(max_length=60)] = "",
-                   division: Annotated[str, Query(max_length=12)] = "", year: YearQuery = None) -> Response:
-    board = _dashboard(session, indicator, division, year)
+                   division: Annotated[str, Query(max_length=12)] = "", year: YearQuery = None,
+                   grain: GrainQuery = "year") -> Response:
+    board = _dashboard(session, indicator, division, year, grain)
     return render(request, "assessment/dashboard.html", {
         "board": board, "chart_data": board.chart_data(), "INDICATORS": indicators.INDICATORS,
-        "divisions": indicators.divisions(),
-        "query": f"indicator={board.indicator}&division={board.division}&year={board.year}",
+        "divisions": indicators.divisions(), "grain": grain, "GRAINS": dashboard.GRAINS,
+        "query": f"indicator={board.indicator}&division={board.division}&year={board.year}&grain={grain}",
     })
 
 
@@ -450,8 +455,9 @@ def dashboard_export(session: DbSession,
                      actor: Annotated[Actor, Depends(require("assessment:indicator:read", rate="export"))],
                      table: Annotated[str, Query(pattern="^(trend|counties|targets)$")] = "trend",
                      indicator: Annotated[str, Query(max_length=60)] = "",
-                     division: Annotated[str, Query(max_length=12)] = "", year: YearQuery = None) -> Response:
-    board = _dashboard(session, indicator, division, year)
+                     division: Annotated[str, Query(max_length=12)] = "", year: YearQuery = None,
+                     grain: GrainQuery = "year") -> Response:
+    board = _dashboard(session, indicator, division, year, grain)
     found = {"trend": board.trend, "counties": board.counties, "targets": board.gauges}[table]
     name = quote(f"{found.title}.xlsx")
     return Response(write_xlsx(found.headers, found.rows, found.name), media_type=XLSX,
