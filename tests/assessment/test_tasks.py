@@ -161,6 +161,9 @@ def test_cli_generates_tasks(settings, db, factory, monkeypatch):
     assert "tasks created" in result.output and "unmapped unit" in result.output
     again = CliRunner().invoke(app, ["assessment", "tasks", "generate", "--pack", "lishui-2015", "--year", "2017"])
     assert again.output.startswith("0 tasks created")
+    listed = CliRunner().invoke(app, ["assessment", "tasks", "list", "--year", "2017", "--colour", "red"])
+    assert listed.exit_code == 0 and "莲都区人民政府" in listed.output
+    assert listed.output.splitlines()[-1].startswith("red: ")
 
 
 def test_api_reports_are_idempotent_and_scoped(client, db, factory):

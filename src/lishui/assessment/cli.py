@@ -79,3 +79,29 @@ def public_figures() -> None:
         typer.echo(f"{added} public figures added ({len(indicators.PUBLIC_FIGURES)} in the dataset)")
     finally:
         db.dispose()
+
+
+@tasks_app.command("list")
+def tasks_list(
+    year: Annotated[int, typer.Option(help="Assessment year")] = dt.date.today().year,
+    colour: Annotated[str, typer.Option(help="green | yellow | red | closed (default: all)")] = "",
+) -> None:
+    """The tasks of a year with their colour and deadline (e.g. a daily job mailing the yellow and red ones)."""
+    from lishui.assessment import tasks
+    from lishui.core.actor import system_actor
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            found = tasks.list_tasks(session, system_actor("assessment tasks list"),
+                                     tasks.TaskFilter(year=year, colour=colour))
+            counts: dict[str, int] = {}
+            for task in found:
+                c = tasks.colour(task)
+                counts[c] = counts.get(c, 0) + 1
+                due = "report due" if tasks.report_due(task) else ""
+                typer.echo(f"{task.id:>6}  {c:<7} {tasks.effective_due(task).isoformat()}  {task.clause_id:<10} "
+                           f"{task.unit_name}  {task.title}  {due}".rstrip())
+        typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no tasks")
+    finally:
+        db.dispose()

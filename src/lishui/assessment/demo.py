@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from lishui.assessment import bulletins, indicators, scoring, targets, tasks
 from lishui.assessment.models import Observation, Task
-from lishui.core import clock
+from lishui.core import audit, clock
 from lishui.core.actor import Actor
 from lishui.registry import CITY_CODE, ZONE_CODE
 
@@ -73,6 +73,8 @@ def generate(session: Session, actor: Actor, *, seed: int = 2017, publish: bool 
                      "reference": "", "note": NOTE, "recorded_by": actor.username, "recorded_at": now})
     session.execute(insert(Observation), rows)
     out.observations = len(rows)
+    audit.record(session, actor, "assessment.observation.import", object_type="observation", object_id="demo",
+                 detail={"rows": len(rows), "recorded": len(rows), "note": NOTE})
     pack = targets.default_pack()
     for target_id, total in (("T2", 20_000_000_000), ("T5a", 2500), ("T6a", 10)):
         for division, value in _split(total, random.Random(seed + len(target_id))).items():
