@@ -183,3 +183,19 @@ def test_api_reports_are_idempotent_and_scoped(client, db, factory):
     bad = client.post(f"/api/v1/assessment/tasks/{own}/reports", json={"text": "x", "figures": {"站点": "many"}},
                       headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "figures"
+
+
+def test_api_report_with_an_attachment(client, db, factory):
+    _, liandu, _ = _gov(factory)
+    own = _one(db, factory)
+    token = factory.token(factory.account("county_officer", org_id=liandu))
+    auth = {"Authorization": f"Bearer {token}"}
+    resp = client.post(f"/api/v1/assessment/tasks/{own}/reports/upload", headers=auth,
+                       data={"text": "附进展表", "figures": "站点: 7"},
+                       files={"file": ("进展.pdf", b"%PDF-1.4 report", "application/pdf")})
+    assert resp.status_code == 201, resp.text
+    event = resp.json()["events"][0]
+    assert event["attachment_name"] == "进展.pdf" and "7" in event["figures"]
+    refused = client.post(f"/api/v1/assessment/tasks/{own}/reports/upload", headers=auth, data={"text": "x"},
+                          files={"file": ("a.exe", b"MZ\x00\x00binary", "application/octet-stream")})
+    assert refused.status_code == 415

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -96,6 +96,25 @@ def report(request: Request, task_id: RecordId, body: ProgressBody, session: DbS
         return _detail(session, task_service.get_task(session, actor, task_id))
 
     return idempotent(request, session, actor, idempotency_key, body, run)
+
+
+@router.post("/tasks/{task_id}/reports/upload", response_model=TaskDetail, status_code=201)
+def report_with_attachment(request: Request, task_id: RecordId, session: DbSession,
+                           actor: Annotated[Actor, Depends(require("assessment:task:report"))],
+                           text: Annotated[str, Form(min_length=1, max_length=5000)],
+                           file: UploadFile | None = None,
+                           figures: Annotated[str, Form(max_length=2000)] = "") -> TaskDetail:
+    """A progress report with an attachment (multipart: ``text``, ``figures`` as lines "名称: 数值", ``file``:
+    PDF, image, Excel or CSV)."""
+    task_service.get_task(session, actor, task_id)  # out of scope: 404 before the body is looked at
+    if file is None:
+        raise ValidationFailed("缺少附件", [FieldError("file", "请上传 PDF、图片、Excel 或 CSV 文件")])
+    content = file.file.read()
+    check_size(content, request.app.state.settings.max_upload_bytes)
+    task_service.report_progress(session, actor, task_id, text=text, figures=task_service.parse_figures(figures),
+                                 attachment=(file.filename or "附件", content),
+                                 upload_dir=request.app.state.settings.upload_dir)
+    return _detail(session, task_service.get_task(session, actor, task_id))
 
 
 @router.post("/tasks/{task_id}/extension", response_model=TaskDetail, status_code=201)
