@@ -77,6 +77,8 @@ def test_report_extension_and_closure(db, factory, tmp_path):
     with db.unit_of_work() as session, pytest.raises(Conflict):
         tasks.request_extension(session, system, task_id, until=dt.date(2017, 10, 30), reason="again")
     with db.unit_of_work() as session:
+        assert tasks.pending_extensions(session, [task_id, task_id + 1]) == {task_id}
+    with db.unit_of_work() as session:
         tasks.decide_extension(session, system, task_id, approve=True, note="同意")
         tasks.chase(session, system, task_id, note="请加快进度")
         task = tasks.close(session, system, task_id, grade="B", note="完成")

@@ -245,6 +245,14 @@ def pending_extension(session: Session, task: Task) -> Extension | None:
     return session.scalar(select(Extension).where(Extension.task_id == task.id, Extension.status == "pending"))
 
 
+def pending_extensions(session: Session, task_ids: list[int]) -> set[int]:
+    """Which of these tasks have an extension request waiting for a decision."""
+    if not task_ids:
+        return set()
+    return set(session.scalars(select(Extension.task_id).where(Extension.status == "pending",
+                                                                Extension.task_id.in_(task_ids))))
+
+
 def overdue_tasks(session: Session, year: int, today: dt.date | None = None) -> list[Task]:
     tasks = session.scalars(select(Task).where(Task.year == year, Task.status == "open").order_by(Task.id))
     return [t for t in tasks if colour(t, today) == "red"]

@@ -93,6 +93,7 @@ def task_list(request: Request, session: DbSession,
         "items": items, "f": f, "colour_of": task_service.colour, "report_due": task_service.report_due,
         "COLOUR": COLOUR, "counts": counts, "divisions": {CITY_CODE: "市直", **task_service.jurisdiction_names()},
         "packs": pack_options(), "default_year": default_year(), "message": message,
+        "pending": task_service.pending_extensions(session, [t.id for t in items]),
     })
 
 
