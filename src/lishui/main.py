@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
 from lishui import __version__
+from lishui.assessment import routes as assessment_routes
+from lishui.assessment import views as assessment_views
 from lishui.config import Settings, get_settings
 from lishui.core.crypto import SettingsKeyProvider, self_test
 from lishui.core.db import Database
@@ -43,6 +45,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     policy_routes.router,
     marketplace_views.router,
     marketplace_routes.router,
+    assessment_views.router,
+    assessment_routes.router,
 ]
 
 

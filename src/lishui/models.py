@@ -1,5 +1,6 @@
 """Every domain's models, imported so that metadata (and Alembic) sees all tables."""
 
+from lishui.assessment import models as assessment_models  # noqa: F401
 from lishui.core import audit, idempotency  # noqa: F401
 from lishui.core.db import Base
 from lishui.identity import models as identity_models  # noqa: F401

@@ -115,6 +115,18 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "days": 5,
     "action": "start",
     "score": 5,
+    # assessment
+    "year": 2017,
+    "text": "样例进展",
+    "note": "样例说明",
+    "due_on": "2017-12-31",
+    "until": "2018-03-31",
+    "approve": True,
+    "grade": "A",
+    "indicator": "online_shops",
+    "value": "1",
+    "items": [{"indicator": "tasks", "weight": "100", "rule": "tasks"}],
+    "period": "2017",
 }
 
 

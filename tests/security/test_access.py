@@ -38,9 +38,9 @@ SIGNED_IN_ALLOW_LIST = {
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
 OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "demand_id", "quote_id", "engagement_id",
-                 "offering_id", "product_id"}
+                 "offering_id", "product_id", "task_id"}
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
-CITY_ONLY_PARAMS = {"user_id", "token_id", "provider_id"}
+CITY_ONLY_PARAMS = {"user_id", "token_id", "provider_id", "bulletin_id"}
 
 # Role order when a test needs "some role": roles without a second factor first, then by table order.
 ROLE_ORDER = sorted(ROLES, key=lambda code: (ROLES[code].mfa_required, list(ROLES).index(code)))
@@ -64,7 +64,8 @@ def any_ids(world: World) -> dict[str, int]:
             world.ids["token_id"] = session.query(ApiToken.id).order_by(ApiToken.id.desc()).first()[0]
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
             "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
-            **policy_samples(world), **marketplace_samples(world)}
+            **policy_samples(world), **marketplace_samples(world), "task_id": assessment_tasks(world)["liandu"],
+            "bulletin_id": assessment_bulletin(world)}
 
 
 def marketplace_samples(world: World) -> dict[str, int]:
@@ -129,6 +130,36 @@ def marketplace_samples(world: World) -> dict[str, int]:
     return {"demand_id": world.ids["demand_a"], "quote_id": world.ids["quote_a"],
             "engagement_id": world.ids["engagement_a"], "provider_id": world.ids["provider_pending"],
             "offering_id": world.ids["offering_a"], "product_id": world.ids["product_a"]}
+
+
+def assessment_bulletin(world: World) -> int:
+    """A published progress bulletin."""
+    if "bulletin" not in world.ids:
+        from lishui.assessment import bulletins
+
+        with world.db.unit_of_work() as session:
+            world.ids["bulletin"] = bulletins.publish(session, world.factory.system, "2017").id
+    return world.ids["bulletin"]
+
+
+def assessment_tasks(world: World) -> dict[str, int]:
+    """A responsibility task of Liandu (with a progress report and attachment) and one of Jinyun."""
+    if "task_liandu" not in world.ids:
+        import datetime as dt
+
+        from sqlalchemy import select
+
+        from lishui.assessment import tasks
+        from lishui.assessment.models import Task
+
+        with world.db.unit_of_work() as session:
+            tasks.generate(session, world.factory.system, pack_key="lishui-2015", year=2017)
+            for key, unit in (("liandu", "莲都区人民政府"), ("jinyun", "缙云县人民政府")):
+                world.ids[f"task_{key}"] = session.scalar(select(Task.id).where(Task.unit_name == unit).limit(1))
+            tasks.report_progress(session, world.factory.system, world.ids["task_liandu"], text="进展", figures={},
+                                  attachment=("a.pdf", b"%PDF-1.4 x"), upload_dir=world.settings.upload_dir)
+            assert dt.date(2017, 12, 31) == session.get(Task, world.ids["task_liandu"]).due_on
+    return {"liandu": world.ids["task_liandu"], "jinyun": world.ids["task_jinyun"]}
 
 
 def policy_samples(world: World) -> dict[str, int | str]:
@@ -323,7 +354,10 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
     else:
         market = {f"{name}_id": ids[f"{name}_{'a' if own else 'b'}"]
                   for name in ("demand", "quote", "engagement", "product", "offering")}
-    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run, **market}
+    # Responsibility tasks: a county officer sees its county's tasks only.
+    task = assessment_tasks(world)["liandu" if own else "jinyun"]
+    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run, **market,
+            "task_id": task}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), OBJECT_CASES, ids=[f"{r} {e.id}" for e, r in OBJECT_CASES])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lishui.assessment import demo as assessment_demo
 from lishui.config import Settings
 from lishui.core.console import operator_actor
 from lishui.core.db import Database
@@ -38,4 +39,5 @@ def load_demo(settings: Settings, db: Database, *, enterprises: int = 3000) -> l
         assert ZONE_CODE in reg.county_bureaus
         policy_demo.generate(session, actor)
         marketplace_demo.generate(session, actor)
+        assessment_demo.generate(session, actor)
         return create_accounts(session, actor, org_for_role)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from lishui.assessment import cli as assessment_cli
 from lishui.cli import audit_cmd, db_cmd, orgs_cmd, users_cmd
 from lishui.core.console import console_error, load
 from lishui.marketplace import cli as marketplace_cli
@@ -23,6 +24,7 @@ app.add_typer(orgs_cmd.app, name="orgs")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(policy_cli.app, name="policy")
 app.add_typer(marketplace_cli.app, name="marketplace")
+app.add_typer(assessment_cli.app, name="assessment")
 
 ENV_FILE = Path("var/lishui.env")
 

@@ -24,6 +24,12 @@ POLICY_READ = {"policy:pack:read", "policy:evaluate", "policy:fact:read", "polic
 POLICY_OFFICER = POLICY_READ | {"policy:batch:run", "policy:fact:write"}
 POLICY_ORG = {"policy:pack:read", "policy:evaluate", "policy:fact:read"}
 
+# Assessment (考核督查): tasks, indicators, targets, scorecards, bulletins. County officers see their own county.
+ASSESSMENT_READ = {"assessment:task:read", "assessment:indicator:read", "assessment:scorecard:read"}
+ASSESSMENT_COUNTY = ASSESSMENT_READ | {"assessment:task:report", "assessment:indicator:write"}
+ASSESSMENT_CITY = ASSESSMENT_COUNTY | {"assessment:task:manage", "assessment:target:write", "assessment:scheme:write",
+                                       "assessment:bulletin:read", "assessment:bulletin:publish"}
+
 
 @dataclass(frozen=True)
 class Role:
@@ -64,17 +70,18 @@ ROLES: dict[str, Role] = {
               mfa_required=True, org_kinds={"government"}),
         _role("city_officer", "市级业务人员", "City officer", "city",
               REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER
-              | {"policy:pack:publish", "registry:person:unmask", "registry:org:unmask"},
+              | {"policy:pack:publish", "registry:person:unmask", "registry:org:unmask"} | ASSESSMENT_CITY,
               org_kinds={"government"}),
         _role("county_officer", "县（区）业务人员", "County/zone officer", "division",
-              REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER, org_kinds={"government"}),
+              REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER | ASSESSMENT_COUNTY, org_kinds={"government"}),
         _role("reviewer", "审核人员", "Reviewer", "division", REGISTRY_READ | POLICY_READ, org_kinds={"government"}),
         _role("approver", "审批人员", "Approver", "division", REGISTRY_READ | POLICY_READ, mfa_required=True,
               org_kinds={"government"}),
         _role("finance_officer", "财务人员", "Finance officer", "city",
               REGISTRY_READ | POLICY_READ | {"registry:org:unmask"}, mfa_required=True, org_kinds={"government"}),
         _role("auditor", "审计人员（只读）", "Auditor (read-only)", "city",
-              REGISTRY_READ | POLICY_READ | {"audit:record:read"}, org_kinds={"government"}),
+              REGISTRY_READ | POLICY_READ | {"audit:record:read"} | ASSESSMENT_READ | {"assessment:bulletin:read"},
+              org_kinds={"government"}),
         _role("enterprise_user", "企业用户", "Enterprise user", "org", ORG_SELF, org_kinds={"enterprise"}),
         _role("park_operator_user", "园区运营方用户", "Park operator user", "org", ORG_SELF,
               org_kinds={"park_operator"}),
