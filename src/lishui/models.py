@@ -2,6 +2,7 @@
 
 from lishui.core import audit, idempotency  # noqa: F401
 from lishui.core.db import Base
+from lishui.funds import models as funds_models  # noqa: F401
 from lishui.identity import models as identity_models  # noqa: F401
 from lishui.policy import models as policy_models  # noqa: F401
 from lishui.registry import models as registry_models  # noqa: F401
