@@ -12,6 +12,7 @@ import typer
 
 from lishui.cli import audit_cmd, db_cmd, orgs_cmd, users_cmd
 from lishui.core.console import console_error, load
+from lishui.funds import cli as funds_cli
 from lishui.policy import cli as policy_cli
 
 app = typer.Typer(help="丽水市电子商务促进平台 — Lishui e-commerce promotion platform.", no_args_is_help=True,
@@ -21,6 +22,7 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(orgs_cmd.app, name="orgs")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(policy_cli.app, name="policy")
+app.add_typer(funds_cli.app, name="funds")
 
 ENV_FILE = Path("var/lishui.env")
 
