@@ -66,6 +66,18 @@ class World:
             service.approve(s, self.approver, claim_id)
         return claim_id
 
+    def end_notice(self, claim_id: int) -> None:
+        """Move the claim's notice into the past (for tests that sign in, where the clock cannot be shifted)."""
+        from lishui.funds.models import Notice
+
+        with self.db.unit_of_work() as s:
+            claim = s.get(Claim, claim_id)
+            assert claim is not None and claim.notice_id is not None
+            notice = s.get(Notice, claim.notice_id)
+            assert notice is not None
+            notice.starts_on = clock.today() - dt.timedelta(days=8)
+            notice.ends_on = clock.today() - dt.timedelta(days=1)
+
     def claim(self, claim_id: int) -> Claim:
         with self.db.unit_of_work() as s:
             claim = s.get(Claim, claim_id)

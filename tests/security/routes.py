@@ -111,6 +111,17 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "org_uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "id_number": "33110219800101001" + resident_check_char("33110219800101001"),
+    # funds
+    "account_confirmed": True,
+    "action": "prelim_pass",
+    "objection": 1,
+    "upheld": False,
+    "answer": "经核实，异议不成立",
+    "year": 2016,
+    "general": "1000",
+    "rural": "0",
+    "measure_id": "M22",
+    "item": "统计部门核定的本年度及上年度网络零售额",
 }
 
 

@@ -134,7 +134,8 @@ def _officer_claim(session: Session, actor: Actor, claim_id: int, permission: st
     if actor.scope == "org":
         raise NotFound("申报不存在")
     if not _in_jurisdiction(actor, claim):
-        raise Forbidden("该申报不属于您所在的县（市、区）：只能办理本辖区的申报", code="out_of_jurisdiction")
+        # As for any record outside one's scope: not found (its existence is not disclosed), with the reason.
+        raise NotFound("申报不存在，或不属于您所在的县（市、区）：只能办理本辖区的申报")
     if actor.org_id is not None and actor.org_id == claim.org_id:
         raise Forbidden("不能办理本单位的申报（回避）", code="own_organisation")
     if actor.user_id is not None and session.scalar(select(ConflictDeclaration.id).where(
