@@ -90,7 +90,9 @@ class CostShare(Base):
 class Claim(Base):
     __tablename__ = "funds_claims"
     __table_args__ = (
-        Index("ix_funds_claims_queue", "state", "division_code", "measure_id", "submitted_at"),
+        # The review queue: by step (and county), oldest at the step first.
+        Index("ix_funds_claims_state_age", "state", "state_changed_at"),
+        Index("ix_funds_claims_division_queue", "division_code", "state", "state_changed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

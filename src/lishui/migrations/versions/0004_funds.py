@@ -137,7 +137,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_funds_claims_measure_id'), ['measure_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_funds_claims_notice_id'), ['notice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_funds_claims_org_id'), ['org_id'], unique=False)
-        batch_op.create_index('ix_funds_claims_queue', ['state', 'division_code', 'measure_id', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_funds_claims_state_age', ['state', 'state_changed_at'], unique=False)
+        batch_op.create_index('ix_funds_claims_division_queue', ['division_code', 'state', 'state_changed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_funds_claims_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_funds_claims_year'), ['year'], unique=False)
 
@@ -351,7 +352,8 @@ def downgrade() -> None:
     with op.batch_alter_table('funds_claims', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_funds_claims_year'))
         batch_op.drop_index(batch_op.f('ix_funds_claims_state'))
-        batch_op.drop_index('ix_funds_claims_queue')
+        batch_op.drop_index('ix_funds_claims_state_age')
+        batch_op.drop_index('ix_funds_claims_division_queue')
         batch_op.drop_index(batch_op.f('ix_funds_claims_org_id'))
         batch_op.drop_index(batch_op.f('ix_funds_claims_notice_id'))
         batch_op.drop_index(batch_op.f('ix_funds_claims_measure_id'))
