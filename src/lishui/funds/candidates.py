@@ -81,8 +81,7 @@ def create_candidates(session: Session, actor: Actor, run_id: int) -> CandidateR
         })
     for start in range(0, len(claims), CHUNK):
         chunk = claims[start:start + CHUNK]
-        # Core inserts on the tables (not the ORM's bulk path): no per-row ORM bookkeeping for 100,000 rows.
-        session.execute(insert(Claim.__table__), chunk)
+        session.execute(insert(Claim), chunk)
     if claims:
         # The new claims' ids, for their first history event and the applicants' notifications.
         created = session.execute(select(Claim.id, Claim.org_id, Claim.measure_id, Claim.measure_title)
@@ -94,8 +93,8 @@ def create_candidates(session: Session, actor: Actor, run_id: int) -> CandidateR
                   "message": f"免申即享：您符合 {c.measure_id} {c.measure_title} 的条件，请确认收款账户后即可进入审核"}
                  for c in created]
         for start in range(0, len(events), CHUNK):
-            session.execute(insert(ClaimEvent.__table__), events[start:start + CHUNK])
-            session.execute(insert(Notification.__table__), notes[start:start + CHUNK])
+            session.execute(insert(ClaimEvent), events[start:start + CHUNK])
+            session.execute(insert(Notification), notes[start:start + CHUNK])
     report.created = len(claims)
     audit.record(session, actor, "funds.candidates.create", object_type="batch_run", object_id=run.id,
                  detail={"created": report.created, "skipped_existing": report.skipped_existing,
