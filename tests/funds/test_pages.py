@@ -177,3 +177,31 @@ def test_api_claim_lifecycle_with_idempotent_approval(world, app):
         from lishui.funds import ledger
 
         assert ledger.reconcile(s, YEAR).ok
+
+
+def test_api_candidates_credit_flag_and_conflict(world, app):
+    from fastapi.testclient import TestClient
+
+    from lishui.policy import service as policy
+
+    ent = world.enterprise()
+    with world.db.unit_of_work() as s:
+        run_id = policy.run_batch(s, world.city, policy.pack_in_force(YEAR, "331102"), YEAR).id
+    city = world.factory.account("city_officer")
+    reviewer = world.factory.account("reviewer", division="331102")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        auth = {"Authorization": f"Bearer {world.factory.token(city)}"}
+        made = client.post("/api/v1/funds/candidates", json={"run_id": run_id}, headers=auth)
+        assert made.status_code == 201 and made.json()["created"] >= 1
+        flag = client.post("/api/v1/funds/credit-flags", json={"org_id": ent.org_id, "note": "严重失信"},
+                           headers=auth)
+        assert flag.status_code == 200
+        rauth = {"Authorization": f"Bearer {world.factory.token(reviewer)}"}
+        before = client.get("/api/v1/funds/claims", headers=rauth).json()["total"]
+        assert client.post("/api/v1/funds/conflicts", json={"org_id": ent.org_id}, headers=rauth).status_code == 200
+        after = client.get("/api/v1/funds/claims", headers=rauth).json()["total"]
+    assert after == before - 1
+    with world.db.unit_of_work() as s:
+        from lishui.funds import service
+
+        assert service.has_serious_violation(s, ent.org_id)

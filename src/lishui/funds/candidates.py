@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from lishui.core import audit, clock
@@ -20,6 +21,10 @@ from lishui.policy.models import BatchCandidate
 from lishui.registry import Organisation, get_organisation, scope_orgs
 
 CHUNK = 2000
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
 
 
 @dataclass
@@ -81,7 +86,9 @@ def create_candidates(session: Session, actor: Actor, run_id: int) -> CandidateR
         })
     for start in range(0, len(claims), CHUNK):
         chunk = claims[start:start + CHUNK]
-        session.execute(insert(Claim), chunk)
+        # Core inserts on the tables: batched into multi-row statements by SQLAlchemy ("insertmanyvalues") on
+        # PostgreSQL, where the ORM's bulk path sends one statement per row through psycopg's pipeline.
+        session.execute(insert(_table(Claim)), chunk)
     if claims:
         # The new claims' ids, for their first history event and the applicants' notifications.
         created = session.execute(select(Claim.id, Claim.org_id, Claim.measure_id, Claim.measure_title)
@@ -93,8 +100,8 @@ def create_candidates(session: Session, actor: Actor, run_id: int) -> CandidateR
                   "message": f"免申即享：您符合 {c.measure_id} {c.measure_title} 的条件，请确认收款账户后即可进入审核"}
                  for c in created]
         for start in range(0, len(events), CHUNK):
-            session.execute(insert(ClaimEvent), events[start:start + CHUNK])
-            session.execute(insert(Notification), notes[start:start + CHUNK])
+            session.execute(insert(_table(ClaimEvent)), events[start:start + CHUNK])
+            session.execute(insert(_table(Notification)), notes[start:start + CHUNK])
     report.created = len(claims)
     audit.record(session, actor, "funds.candidates.create", object_type="batch_run", object_id=run.id,
                  detail={"created": report.created, "skipped_existing": report.skipped_existing,

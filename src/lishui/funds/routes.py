@@ -486,3 +486,58 @@ def reconcile(session: DbSession, _: Annotated[Actor, Depends(require("funds:led
                          appropriated=_yuan(Money(r.appropriated)), committed=_yuan(Money(r.committed)),
                          spent=_yuan(Money(r.spent)), problems=r.problems)
 
+
+
+# ---------------------------------------------------------------- candidates, credit flags, conflicts
+
+class CandidatesCreate(BaseModel):
+    run_id: Annotated[int, Field(ge=1, le=MAX_ID, description="A completed policy batch run")]
+
+
+class CandidatesRead(BaseModel):
+    run_id: int
+    created: int
+    skipped_existing: int
+    skipped_flagged: int
+
+
+@router.post("/candidates", response_model=CandidatesRead, status_code=201)
+def create_candidates(request: Request, body: CandidatesCreate, session: DbSession,
+                      actor: Annotated[Actor, Depends(require("funds:candidate:create"))],
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    def produce() -> CandidatesRead:
+        r = candidates.create_candidates(session, actor, body.run_id)
+        return CandidatesRead(run_id=r.run_id, created=r.created, skipped_existing=r.skipped_existing,
+                              skipped_flagged=r.skipped_flagged)
+
+    return idempotent(request, session, actor, idempotency_key, body, produce)
+
+
+class CreditFlagWrite(BaseModel):
+    org_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    serious_violation: bool = True
+    note: Text = ""
+
+
+class Done(BaseModel):
+    ok: bool = True
+
+
+@router.post("/credit-flags", response_model=Done)
+def set_credit_flag(body: CreditFlagWrite, session: DbSession,
+                    actor: Annotated[Actor, Depends(require("funds:credit:write"))]) -> Done:
+    service.set_credit_flag(session, actor, body.org_id, serious_violation=body.serious_violation, note=body.note)
+    return Done()
+
+
+class ConflictDeclare(BaseModel):
+    org_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    note: Text = ""
+
+
+@router.post("/conflicts", response_model=Done)
+def declare_conflict(body: ConflictDeclare, session: DbSession,
+                     actor: Annotated[Actor, Depends(require("funds:claim:read"))]) -> Done:
+    """A reviewer or approver declares a conflict of interest: the organisation's claims are never shown to them."""
+    service.declare_conflict(session, actor, body.org_id, body.note)
+    return Done()
