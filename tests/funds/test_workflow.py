@@ -296,3 +296,35 @@ def test_enterprise_sees_only_its_own_claims(world):
         rows, total = service.queue(s, world.reviewer, service.QueueFilter())
         assert total == 1 and rows[0][0].id == claim_id
         assert service.queue(s, other, service.QueueFilter())[1] == 0
+
+
+def test_provincial_part_is_deducted_before_money_moves(world):
+    """M06 includes any provincial subsidy for the same item (S4): a claim above what remains after it is refused."""
+    from lishui.funds.models import Claim
+
+    operator = world.factory.org(kind="station_operator", division="331102")
+    with world.db.unit_of_work() as s:
+        pack = service.policy.pack_in_force(YEAR, "331102")
+        assert pack.measures["M06"].funding.includes_provincial
+        claim = Claim(org_id=operator, division_code="331102", measure_id="M06", measure_title="t",
+                      pack_key=service.policy.pack_key(pack), year=YEAR, budget_line="rural", live_key="p",
+                      state="notice", amount=Money.yuan(100_000), estimate=Money.yuan(100_000),
+                      facts_json='{"rural_stations_new_accepted": "3", "rural_stations_second_year": "0", '
+                                 '"rural_stations_third_year": "0", "provincial_m06": "999999"}')
+        s.add(claim)
+        s.flush()
+        problems = service.pre_money_checks(s, claim)
+    assert any("省级补助" in p and "扣除已获省级补助" in p for p in problems), problems
+
+
+def test_a_correction_is_a_reversing_entry(world):
+    with world.db.unit_of_work() as s:
+        line = service.line_for(s, YEAR, "general")
+        entry = s.scalar(select(JournalEntry).where(JournalEntry.kind == "appropriation",
+                                                    JournalEntry.memo.like("%预算下达%")).limit(1))
+        ledger.reverse(s, world.city, entry.id, service._lock_line(s, line.id), "下达金额有误，冲正")
+    with world.db.unit_of_work() as s:
+        line = service.line_for(s, YEAR, "general")
+        assert line.appropriated == Money(0) and line.available == Money(0)
+        assert ledger.reconcile(s, YEAR).ok
+        assert s.scalar(select(JournalEntry).where(JournalEntry.kind == "reversal")).reverses_id == entry.id

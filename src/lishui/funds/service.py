@@ -783,6 +783,22 @@ class CheckResult:
     problems: list[str]
 
 
+def _typed_facts(pack: Pack, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """A claim's stored facts (JSON: money and dates as text) typed again by the pack's declarations."""
+    from lishui.policy.facts import BadValue, from_canonical
+
+    out: dict[str, Any] = {}
+    for name, value in facts.items():
+        decl = pack.symbols.facts.get(name)
+        if isinstance(value, str) and decl is not None:
+            try:
+                value = from_canonical(value, decl.type)
+            except BadValue:
+                continue
+        out[name] = value
+    return out
+
+
 def pre_money_checks(session: Session, claim: Claim) -> list[str]:
     """What refuses an approval: credit flag, caps, the not-duplicated groups and 就高不重复."""
     problems = []
@@ -790,17 +806,23 @@ def pre_money_checks(session: Session, claim: Claim) -> list[str]:
         problems.append("该主体有严重失信记录（信用状态），不能获得专项资金")
     pack = policy.get_pack(claim.pack_key)
     measure = pack.measures[claim.measure_id]
-    if measure.caps:
+    if measure.caps or measure.funding.includes_provincial:
+        # The engine again, counting approved claims as received: its caps and its deduction of the provincial
+        # part (S4) give the most this claim may still be.
         org = get_organisation_unscoped(session, claim.org_id)
         assert org is not None
         from lishui.core.actor import system_actor
 
         est = estimate(session, system_actor("funds-check"), org, claim.measure_id, claim.year,
-                       json.loads(claim.facts_json), received=_received_so_far(session, claim, measure))
-        capped = Money.yuan(est.result.amount) if est.result.eligible else Money(0)
-        if claim.amount.fen > capped.fen:
-            binding = "；".join(c["label"] for c in est.result.caps if c.get("binding")) or "上限"
-            problems.append(f"超过上限：计入已批准和已支付的金额后，本笔最多 {capped.format()}（{binding}）")
+                       _typed_facts(pack, json.loads(claim.facts_json or "{}")),
+                       received=_received_so_far(session, claim, measure))
+        allowed = Money.yuan(est.result.amount) if est.result.eligible else Money(0)
+        if claim.amount.fen > allowed.fen:
+            limits = [c["label"] for c in est.result.caps if c.get("binding")]
+            limits += [d["label"] for d in est.result.deductions if Decimal(d["granted"]) > 0]
+            counted = "已批准和已支付的金额" + ("及省级补助" if measure.funding.includes_provincial else "")
+            problems.append(f"超过上限：计入{counted}后，本笔最多 {allowed.format()}"
+                            f"（{'；'.join(limits) or est.result.message or '上限'}）")
     group = claim.not_duplicated_group
     if group:
         siblings = list(session.scalars(select(Claim).where(
