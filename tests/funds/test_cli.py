@@ -42,3 +42,10 @@ def test_budget_candidates_batch_reconcile(world, settings, monkeypatch, tmp_pat
     out = runner.invoke(app, ["funds", "reconcile", str(YEAR)])
     assert out.exit_code == 0, out.output
     assert "books balance" in out.output
+    statement = tmp_path / "statement.xlsx"
+    out = runner.invoke(app, ["funds", "statement", str(YEAR), str(statement)])
+    assert out.exit_code == 0, out.output
+    from openpyxl import load_workbook
+
+    cells = [c for row in load_workbook(statement).active.iter_rows(values_only=True) for c in row]
+    assert "预算行" in cells and "对账" in cells and "M22 网络零售额增长奖励" in cells

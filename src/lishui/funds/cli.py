@@ -137,3 +137,32 @@ def reconcile(year: Annotated[int, typer.Argument(help="Budget year")]) -> None:
         typer.echo("books balance; every paid claim has exactly one disbursement")
     finally:
         db.dispose()
+
+
+@app.command()
+def statement(
+    year: Annotated[int, typer.Argument(help="Budget year")],
+    output: Annotated[Path, typer.Argument(help="Excel file to write (.xlsx)")],
+) -> None:
+    """The year-end statement: budget execution by line, measure, county and month, and the reconciliation."""
+    from lishui.core.console import load
+    from lishui.core.tabular import write_xlsx
+    from lishui.funds import ledger, reports
+    from lishui.funds.views import division_names
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            report = reports.execution(session, year)
+            result = ledger.reconcile(session, year)
+        rows = reports.export_rows(report, division_names())
+        rows.append(["对账", "借贷平衡、每笔已支付申报恰有一笔拨付" if result.ok else "；".join(result.problems)[:500],
+                     result.paid_claims, Money(result.committed).as_yuan, Money(result.spent).as_yuan,
+                     Money(result.appropriated).as_yuan, None])
+        output.write_bytes(write_xlsx(reports.EXPORT_HEADERS, rows, f"{year}年度决算"))
+        typer.echo(f"{year} statement written to {output} ({len(rows)} rows); books "
+                   f"{'balance' if result.ok else 'DO NOT balance'}")
+        if not result.ok:
+            raise typer.Exit(1)
+    finally:
+        db.dispose()
