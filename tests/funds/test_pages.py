@@ -205,3 +205,23 @@ def test_api_candidates_credit_flag_and_conflict(world, app):
         from lishui.funds import service
 
         assert service.has_serious_violation(s, ent.org_id)
+
+
+def test_budget_page_sets_cost_share_and_allocation(world, app):
+    from fastapi.testclient import TestClient
+
+    city = world.factory.account("city_officer")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        login(client, city)
+        token = csrf(client, f"/funds/budget?year={YEAR}")
+        bad = client.post("/funds/budget/settings", data={"csrf_token": token, "year": str(YEAR), "what": "cost_share",
+                                                          "division": "331102", "city_share": "1.5"})
+        assert bad.status_code == 422 and "0 到 1" in bad.text
+        ok = client.post("/funds/budget/settings", data={"csrf_token": token, "year": str(YEAR), "what": "cost_share",
+                                                         "division": "331102", "city_share": "0.55"},
+                         follow_redirects=True)
+        assert ok.status_code == 200 and "55.0%" in ok.text
+        ok = client.post("/funds/budget/settings", data={"csrf_token": token, "year": str(YEAR), "what": "allocation",
+                                                         "line": "general", "measure": "M22", "amount": "150000"},
+                         follow_redirects=True)
+        assert ok.status_code == 200 and "150,000.00" in ok.text

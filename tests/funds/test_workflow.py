@@ -328,3 +328,21 @@ def test_a_correction_is_a_reversing_entry(world):
         assert line.appropriated == Money(0) and line.available == Money(0)
         assert ledger.reconcile(s, YEAR).ok
         assert s.scalar(select(JournalEntry).where(JournalEntry.kind == "reversal")).reverses_id == entry.id
+
+
+def test_measure_allocation_and_cost_share_at_approval(world):
+    from decimal import Decimal
+
+    first = world.in_notice(world.enterprise())
+    second = world.in_notice(world.enterprise())
+    with world.db.unit_of_work() as s:
+        line = service.line_for(s, YEAR, "general")
+        service.set_allocation(s, world.city, line.id, "M22", Money.yuan(15000))
+        service.set_cost_share(s, world.city, YEAR, "331102", Decimal("0.6"))
+    with clock.shifted(dt.timedelta(days=8)):
+        with world.db.unit_of_work() as s:
+            claim = service.approve(s, world.approver, first)
+            assert (claim.city_part, claim.county_part) == (Money.yuan(6000), Money.yuan(4000))
+        with pytest.raises(Conflict) as err, world.db.unit_of_work() as s:
+            service.approve(s, world.approver, second)
+    assert "分配额度不足" in err.value.message

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lishui.core.money import Money
-from lishui.funds.models import BudgetLine, Claim, JournalEntry, JournalLine
-from lishui.funds.service import COMMITTED_STATES
+from lishui.funds.models import BudgetLine, Claim, JournalEntry, JournalLine, MeasureAllocation
+from lishui.funds.service import COMMITTED_STATES, cost_shares
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Execution:
     by_measure: list[dict[str, Any]] = field(default_factory=list)
     by_county: list[dict[str, Any]] = field(default_factory=list)
     by_month: list[dict[str, Any]] = field(default_factory=list)
+    cost_shares: dict[str, Any] = field(default_factory=dict)  # division -> the city's share (S3)
+    allocations: list[tuple[BudgetLine, str, Money]] = field(default_factory=list)  # line, measure, amount
 
     def totals(self) -> dict[str, Money]:
         return {name: Money(sum(getattr(line, name).fen for line in self.lines if line.source == "city"))
@@ -30,6 +32,11 @@ class Execution:
 def execution(session: Session, year: int) -> Execution:
     out = Execution(year)
     out.lines = list(session.scalars(select(BudgetLine).where(BudgetLine.year == year).order_by(BudgetLine.id)))
+    out.cost_shares = cost_shares(session, year)
+    lines = {line.id: line for line in out.lines}
+    out.allocations = [(lines[a.line_id], a.measure_id, a.amount) for a in session.scalars(
+        select(MeasureAllocation).where(MeasureAllocation.line_id.in_(list(lines))).order_by(
+            MeasureAllocation.measure_id))]
     measure: dict[str, dict[str, Any]] = {}
     county: dict[str, dict[str, Any]] = {}
     rows = session.execute(select(Claim.measure_id, Claim.measure_title, Claim.division_code, Claim.state,

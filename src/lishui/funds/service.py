@@ -286,6 +286,8 @@ def set_allocation(session: Session, actor: Actor, line_id: int, measure_id: str
     if not actor.can("funds:budget:write"):
         raise Forbidden()
     line = _lock_line(session, line_id)
+    if not any(measure_id in p.measures for p in policy.packs().values()):
+        raise ValidationFailed(f"未知的措施 {measure_id}", [FieldError("measure", "未知的措施")])
     found = session.scalar(select(MeasureAllocation).where(MeasureAllocation.line_id == line.id,
                                                            MeasureAllocation.measure_id == measure_id))
     if found is None:

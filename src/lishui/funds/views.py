@@ -388,6 +388,41 @@ def budget_create(request: Request, session: DbSession, form: PostedForm,
     return RedirectResponse(f"/funds/budget?year={year}&ok=created", status_code=303)
 
 
+@router.post("/funds/budget/settings", response_class=HTMLResponse)
+def budget_settings(request: Request, session: DbSession, form: PostedForm,
+                    actor: Annotated[Actor, Depends(require("funds:budget:write"))]) -> Response:
+    """A jurisdiction's city share (S3), or a measure's allocation on a line."""
+    try:
+        year = int(_text(form, "year", 4) or 0)
+    except ValueError:
+        year = 0
+    year = year if 2000 <= year <= 2100 else _default_year(session)
+    try:
+        if _text(form, "what", 20) == "cost_share":
+            try:
+                share = Decimal(_text(form, "city_share", 10))
+            except InvalidOperation:
+                raise ValidationFailed("比例应为 0 到 1 之间的小数", [FieldError("city_share", "如 0.6")]) from None
+            division = _text(form, "division", 12)
+            if division not in division_names():
+                raise ValidationFailed("请选择县（市、区）", [FieldError("division", "未知的县（市、区）")])
+            service.set_cost_share(session, actor, year, division, share)
+        else:
+            line = service.line_for(session, year, _text(form, "line", 20))
+            if line is None:
+                raise ValidationFailed("该年度没有这个预算行", [FieldError("line", "不存在")])
+            amount = _yuan(_text(form, "amount", 20), "amount")
+            if amount is None:
+                raise ValidationFailed("请填写分配金额", [FieldError("amount", "不能为空")])
+            service.set_allocation(session, actor, line.id, _text(form, "measure", 10), amount)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "funds/budget.html", {
+            **_common(), "year": year, "report": reports.execution(session, year), "message": exc.message,
+            "fields": exc.fields, "can_write": True}, status=exc.status)
+    return RedirectResponse(f"/funds/budget?year={year}&ok=saved", status_code=303)
+
+
 @router.get("/funds/budget/export")
 def budget_export(session: DbSession, _: Annotated[Actor, Depends(require("funds:budget:read", rate="export"))],
                   year: YearQuery = None) -> Response:
