@@ -93,6 +93,7 @@ class Claim(Base):
         # The review queue: by step (and county), oldest at the step first.
         Index("ix_funds_claims_state_age", "state", "state_changed_at"),
         Index("ix_funds_claims_division_queue", "division_code", "state", "state_changed_at"),
+        Index("ix_funds_claims_age", "state_changed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -139,6 +139,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_funds_claims_org_id'), ['org_id'], unique=False)
         batch_op.create_index('ix_funds_claims_state_age', ['state', 'state_changed_at'], unique=False)
         batch_op.create_index('ix_funds_claims_division_queue', ['division_code', 'state', 'state_changed_at'], unique=False)
+        batch_op.create_index('ix_funds_claims_age', ['state_changed_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_funds_claims_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_funds_claims_year'), ['year'], unique=False)
 
@@ -354,6 +355,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_funds_claims_state'))
         batch_op.drop_index('ix_funds_claims_state_age')
         batch_op.drop_index('ix_funds_claims_division_queue')
+        batch_op.drop_index('ix_funds_claims_age')
         batch_op.drop_index(batch_op.f('ix_funds_claims_org_id'))
         batch_op.drop_index(batch_op.f('ix_funds_claims_notice_id'))
         batch_op.drop_index(batch_op.f('ix_funds_claims_measure_id'))
