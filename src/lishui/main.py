@@ -21,6 +21,8 @@ from lishui.config import Settings, get_settings
 from lishui.core.crypto import SettingsKeyProvider, self_test
 from lishui.core.db import Database
 from lishui.core.ratelimit import RateLimiter
+from lishui.funds import routes as funds_routes
+from lishui.funds import views as funds_views
 from lishui.identity import PlatformAuthenticator
 from lishui.identity import routes as identity_routes
 from lishui.identity import views as identity_views
@@ -47,6 +49,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     marketplace_routes.router,
     assessment_views.router,
     assessment_routes.router,
+    funds_views.router,
+    funds_routes.router,
 ]
 
 

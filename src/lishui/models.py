@@ -3,6 +3,7 @@
 from lishui.assessment import models as assessment_models  # noqa: F401
 from lishui.core import audit, idempotency  # noqa: F401
 from lishui.core.db import Base
+from lishui.funds import models as funds_models  # noqa: F401
 from lishui.identity import models as identity_models  # noqa: F401
 from lishui.marketplace import models as marketplace_models  # noqa: F401
 from lishui.policy import models as policy_models  # noqa: F401

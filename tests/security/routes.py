@@ -127,6 +127,15 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "value": "1",
     "items": [{"indicator": "tasks", "weight": "100", "rule": "tasks"}],
     "period": "2017",
+    # funds
+    "account_confirmed": True,
+    "objection": 1,
+    "upheld": False,
+    "answer": "经核实，异议不成立",
+    "general": "1000",
+    "rural": "0",
+    "measure_id": "M22",
+    "item": "统计部门核定的本年度及上年度网络零售额",
 }
 
 
@@ -139,6 +148,20 @@ def is_form(endpoint: Endpoint) -> bool:
     from fastapi.params import Form
 
     return any(isinstance(p.field_info, Form) for p in endpoint.route.dependant.body_params)
+
+
+# Where two domains use one field name for different values: the value for routes under a path prefix.
+SAMPLE_FIELDS_UNDER: dict[str, dict[str, Any]] = {
+    "/api/v1/funds/": {"action": "prelim_pass", "year": 2016},
+    "/funds/": {"action": "prelim_pass", "year": 2016},
+}
+
+
+def sample_value(endpoint: Endpoint, name: str) -> Any:
+    for prefix, values in SAMPLE_FIELDS_UNDER.items():
+        if endpoint.path.startswith(prefix) and name in values:
+            return values[name]
+    return SAMPLE_FIELDS[name]
 
 
 def sample_body(endpoint: Endpoint, ids: dict[str, int]) -> dict[str, Any]:
@@ -157,7 +180,7 @@ def sample_body(endpoint: Endpoint, ids: dict[str, int]) -> dict[str, Any]:
             continue
         assert name in SAMPLE_FIELDS, (
             f"{endpoint.id}: no sample value for required body field {name!r} — add one to SAMPLE_FIELDS")
-        body[name] = SAMPLE_FIELDS[name]
+        body[name] = sample_value(endpoint, name)
     return body
 
 

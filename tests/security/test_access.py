@@ -29,6 +29,7 @@ PUBLIC_ALLOW_LIST = {
     "GET /showcase", "GET /showcase/product", "GET /showcase/collection", "GET /showcase/go", "GET /showcase/image",
     "GET /providers", "GET /policy-lookup", "GET /showcase/enterprise",
     "GET /providers/detail",
+    "GET /funds/public/notices", "POST /funds/public/objections", "GET /funds/public/awards",
 }
 # Routes for any signed-in user, whatever the role: the account itself and the home page.
 SIGNED_IN_ALLOW_LIST = {
@@ -38,9 +39,9 @@ SIGNED_IN_ALLOW_LIST = {
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
 OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "demand_id", "quote_id", "engagement_id",
-                 "offering_id", "product_id", "task_id"}
+                 "offering_id", "product_id", "task_id", "claim_id"}
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
-CITY_ONLY_PARAMS = {"user_id", "token_id", "provider_id", "bulletin_id"}
+CITY_ONLY_PARAMS = {"user_id", "token_id", "provider_id", "bulletin_id", "batch_id"}
 
 # Role order when a test needs "some role": roles without a second factor first, then by table order.
 ROLE_ORDER = sorted(ROLES, key=lambda code: (ROLES[code].mfa_required, list(ROLES).index(code)))
@@ -65,7 +66,7 @@ def any_ids(world: World) -> dict[str, int]:
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
             "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
             **policy_samples(world), **marketplace_samples(world), "task_id": assessment_tasks(world)["liandu"],
-            "bulletin_id": assessment_bulletin(world)}
+            "bulletin_id": assessment_bulletin(world), **funds_samples(world)}
 
 
 def marketplace_samples(world: World) -> dict[str, int]:
@@ -165,6 +166,28 @@ def assessment_tasks(world: World) -> dict[str, int]:
 def policy_samples(world: World) -> dict[str, int | str]:
     """A pack, a parameter and a measure of the shipped city pack; a city-wide batch run."""
     return {"key": "lishui-2015@2015.1", "name": "m03_cap", "measure": "M03", "run_id": policy_runs(world)["city"]}
+
+
+def funds_samples(world: World) -> dict[str, int]:
+    """Claims of enterprise A, B (Liandu) and the Jinyun enterprise, and a payment batch, once."""
+    if "claim_a" not in world.ids:
+        from lishui.core.money import Money
+        from lishui.funds.models import Claim, PaymentBatch
+
+        with world.db.unit_of_work() as session:
+            for key, org in (("claim_a", "ent_a"), ("claim_b", "ent_b"), ("claim_far", "ent_far")):
+                claim = Claim(org_id=world.ids[org], division_code="331122" if key == "claim_far" else "331102",
+                              measure_id="M22", measure_title="网络零售额增长奖励", pack_key="lishui-2015@2015.1",
+                              year=2016, budget_line="general", live_key=f"{world.ids[org]}:M22:2016",
+                              state="submitted", amount=Money(1_000_000), estimate=Money(1_000_000))
+                session.add(claim)
+                session.flush()
+                world.ids[key] = claim.id
+            batch = PaymentBatch(year=2016, created_by="tests")
+            session.add(batch)
+            session.flush()
+            world.ids["batch"] = batch.id
+    return {"claim_id": world.ids["claim_b"], "batch_id": world.ids["batch"]}
 
 
 def policy_runs(world: World) -> dict[str, int]:
@@ -321,6 +344,8 @@ OBJECT_ENDPOINTS = [e for e in ENDPOINTS if set(e.params) & OBJECT_PARAMS]
 SCOPED_ROLES = {"enterprise_user": "org", "county_officer": "division", "provider_user": "org"}
 OBJECT_CASES = [(e, role) for e in OBJECT_ENDPOINTS for role in SCOPED_ROLES
                 if e.permission in ROLES[role].permissions]
+# Approvers are division-scoped too (a Liandu approver here): approving another county's claim is not found.
+OBJECT_CASES += [(e, "approver") for e in OBJECT_ENDPOINTS if e.permission == "funds:claim:approve"]
 
 
 def test_object_routes_without_a_scoped_role_are_city_only():
@@ -354,10 +379,13 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
     else:
         market = {f"{name}_id": ids[f"{name}_{'a' if own else 'b'}"]
                   for name in ("demand", "quote", "engagement", "product", "offering")}
+    funds_samples(world)
+    claim = ids["claim_a" if own else "claim_b"] if role == "enterprise_user" else ids[
+        "claim_b" if own else "claim_far"]
     # Responsibility tasks: a county officer sees its county's tasks only.
     task = assessment_tasks(world)["liandu" if own else "jinyun"]
     return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run, **market,
-            "task_id": task}
+            "task_id": task, "claim_id": claim}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), OBJECT_CASES, ids=[f"{r} {e.id}" for e, r in OBJECT_CASES])

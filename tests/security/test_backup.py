@@ -48,6 +48,10 @@ def populated(database_url: str, db: Database, factory: Factory, client) -> dict
 
         registry.create_person(session, factory.system, name="钱七", id_number=factory.resident_id(),
                                division_code="331102")
+        from lishui.core.money import Money
+        from lishui.funds import service as funds
+
+        funds.create_budget(session, factory.system, year=2016, lines={("general", "city"): Money.yuan(1000)})
     db.dispose()
     before = counts(database_url)
     assert before["audit_log"] > 0 and before["organisations"] > 0 and before["people"] == 1
@@ -67,6 +71,9 @@ def test_backup_then_restore_into_a_fresh_database(database_url, empty_database,
     verified = run(empty_database, "audit", "verify")
     assert verified.exit_code == 0, verified.output
     assert f"{populated['audit_log']} records verified" in verified.output
+
+    reconciled = run(empty_database, "funds", "reconcile", "2016")
+    assert reconciled.exit_code == 0 and "books balance" in reconciled.output, reconciled.output
 
 
 def test_the_restored_database_decrypts_with_the_same_key(database_url, empty_database, populated, tmp_path):

@@ -39,12 +39,18 @@ def _text_of(resp) -> str:
 
 
 def _visible(world: World) -> dict[str, int]:
-    from tests.security.test_access import assessment_bulletin, assessment_tasks, marketplace_samples, policy_samples
+    from tests.security.test_access import (
+        assessment_bulletin,
+        assessment_tasks,
+        funds_samples,
+        marketplace_samples,
+        policy_samples,
+    )
 
     return {"org_id": world.ids["ent_a"], "park_id": world.ids["park_a"], "person_id": world.ids["person_a"],
             "user_id": world.account("enterprise_user").user_id, "token_id": 1, **policy_samples(world),
             **marketplace_samples(world), "task_id": assessment_tasks(world)["liandu"],
-            "bulletin_id": assessment_bulletin(world)}
+            "bulletin_id": assessment_bulletin(world), **funds_samples(world)}
 
 
 @pytest.mark.parametrize("endpoint", READS, ids=ids_of(READS))

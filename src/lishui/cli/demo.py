@@ -10,6 +10,7 @@ from lishui.config import Settings
 from lishui.core.console import operator_actor
 from lishui.core.db import Database
 from lishui.core.migrate import upgrade
+from lishui.funds import demo as funds_demo
 from lishui.identity.demo import DemoAccount, create_accounts
 from lishui.identity.models import User
 from lishui.marketplace import demo as marketplace_demo
@@ -40,4 +41,5 @@ def load_demo(settings: Settings, db: Database, *, enterprises: int = 3000) -> l
         policy_demo.generate(session, actor)
         marketplace_demo.generate(session, actor)
         assessment_demo.generate(session, actor)
+        funds_demo.generate(session, actor, demo_enterprise=first["enterprise"])
         return create_accounts(session, actor, org_for_role)

@@ -13,6 +13,7 @@ import typer
 from lishui.assessment import cli as assessment_cli
 from lishui.cli import audit_cmd, db_cmd, orgs_cmd, users_cmd
 from lishui.core.console import console_error, load
+from lishui.funds import cli as funds_cli
 from lishui.marketplace import cli as marketplace_cli
 from lishui.policy import cli as policy_cli
 
@@ -25,6 +26,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(policy_cli.app, name="policy")
 app.add_typer(marketplace_cli.app, name="marketplace")
 app.add_typer(assessment_cli.app, name="assessment")
+app.add_typer(funds_cli.app, name="funds")
 
 ENV_FILE = Path("var/lishui.env")
 

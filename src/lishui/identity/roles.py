@@ -117,6 +117,26 @@ MARKETPLACE_GRANTS: dict[str, set[str]] = {
 }
 for _code, _perms in MARKETPLACE_GRANTS.items():
     ROLES[_code] = replace(ROLES[_code], permissions=ROLES[_code].permissions | frozenset(_perms))
+# Special funds (funds): granted on top of each role's permissions above.
+FUNDS_ORG = {"funds:claim:apply", "funds:claim:read"}
+FUNDS_GRANTS: dict[str, set[str]] = {
+    **{code: FUNDS_ORG for code in ("enterprise_user", "park_operator_user", "station_operator_user",
+                                    "service_center_user", "logistics_user", "warehouse_user", "training_user",
+                                    "provider_user")},
+    "reviewer": {"funds:claim:read", "funds:claim:review", "funds:objection:answer", "funds:budget:read"},
+    "county_officer": {"funds:claim:read", "funds:claim:review", "funds:objection:answer", "funds:candidate:create",
+                       "funds:budget:read"},
+    "city_officer": {"funds:claim:read", "funds:claim:review", "funds:notice:publish", "funds:objection:answer",
+                     "funds:candidate:create", "funds:budget:read", "funds:budget:write", "funds:credit:write",
+                     "funds:ledger:read", "funds:holiday:write"},
+    "approver": {"funds:claim:read", "funds:claim:approve", "funds:budget:read"},
+    "finance_officer": {"funds:claim:read", "funds:budget:read", "funds:budget:write", "funds:payment:read",
+                        "funds:payment:write", "funds:ledger:read"},
+    "auditor": {"funds:claim:read", "funds:budget:read", "funds:payment:read", "funds:ledger:read"},
+    "sys_admin": {"funds:holiday:write"},
+}
+for _code, _extra in FUNDS_GRANTS.items():
+    ROLES[_code] = replace(ROLES[_code], permissions=ROLES[_code].permissions | frozenset(_extra))
 
 # The three administrators are separate duties (等保 三员分立): one user never holds two of them.
 ADMIN_ROLES = frozenset({"sys_admin", "security_admin", "audit_admin"})

@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, Stric
 from lishui.core.i18n import pick
 from lishui.web.nav import menu_for
 
-DOMAIN_TEMPLATES = ("web", "registry", "identity", "policy", "marketplace", "assessment")
+DOMAIN_TEMPLATES = ("web", "registry", "identity", "policy", "marketplace", "assessment", "funds")
 
 _env = Environment(
     loader=ChoiceLoader([PrefixLoader({d: PackageLoader(f"lishui.{d}", "templates") for d in DOMAIN_TEMPLATES})]),
@@ -34,6 +34,7 @@ FLASH_MESSAGES: dict[str, tuple[str, str]] = {
     "unlocked": ("已解锁", "Unlocked"),
     "batch_done": ("批量测算已完成", "Batch run finished"),
     "published": ("已发布：本版本内容自此固定，修改须发布新版本", "Published: this version's content is now fixed"),
+    "objection": ("异议已提交，将在批准前答复", "Objection lodged; it will be answered before approval"),
     "fact_recorded": ("已记录：作为新的修订保存，原值保留在修订记录中",
                       "Recorded as a new revision; earlier values are kept"),
 }
