@@ -12,6 +12,7 @@ from tests.funds.conftest import YEAR
 
 
 def _run(world) -> int:
+    world.factory.publish_packs()  # batch runs need a published pack
     with world.db.unit_of_work() as s:
         pack = policy.pack_in_force(YEAR, "331102")
         return policy.run_batch(s, world.city, pack, YEAR).id

@@ -24,6 +24,7 @@ def test_budget_candidates_batch_reconcile(world, settings, monkeypatch, tmp_pat
     assert "17,000,000.00" in out.output
 
     ent = world.enterprise()
+    world.factory.publish_packs()
     with world.db.unit_of_work() as s:
         policy.run_batch(s, world.city, policy.pack_in_force(YEAR, "331102"), YEAR)
     out = runner.invoke(app, ["funds", "candidates", "--period", str(YEAR)])

@@ -185,6 +185,7 @@ def test_api_candidates_credit_flag_and_conflict(world, app):
     from lishui.policy import service as policy
 
     ent = world.enterprise()
+    world.factory.publish_packs()
     with world.db.unit_of_work() as s:
         run_id = policy.run_batch(s, world.city, policy.pack_in_force(YEAR, "331102"), YEAR).id
     city = world.factory.account("city_officer")
