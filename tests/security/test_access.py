@@ -169,13 +169,16 @@ def policy_samples(world: World) -> dict[str, int | str]:
 
 
 def funds_samples(world: World) -> dict[str, int]:
-    """Claims of enterprise A, B (Liandu) and the Jinyun enterprise, and a payment batch, once."""
+    """Claims of enterprise A, B (Liandu), the Jinyun enterprise and the provider_user's organisation, and a payment
+    batch, once."""
     if "claim_a" not in world.ids:
         from lishui.core.money import Money
         from lishui.funds.models import Claim, PaymentBatch
 
+        marketplace_samples(world)  # the provider_user's organisation
         with world.db.unit_of_work() as session:
-            for key, org in (("claim_a", "ent_a"), ("claim_b", "ent_b"), ("claim_far", "ent_far")):
+            for key, org in (("claim_a", "ent_a"), ("claim_b", "ent_b"), ("claim_far", "ent_far"),
+                             ("claim_prov", "prov_org")):
                 claim = Claim(org_id=world.ids[org], division_code="331122" if key == "claim_far" else "331102",
                               measure_id="M22", measure_title="网络零售额增长奖励", pack_key="lishui-2015@2015.1",
                               year=2016, budget_line="general", live_key=f"{world.ids[org]}:M22:2016",
@@ -380,8 +383,12 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
         market = {f"{name}_id": ids[f"{name}_{'a' if own else 'b'}"]
                   for name in ("demand", "quote", "engagement", "product", "offering")}
     funds_samples(world)
-    claim = ids["claim_a" if own else "claim_b"] if role == "enterprise_user" else ids[
-        "claim_b" if own else "claim_far"]
+    if role == "enterprise_user":
+        claim = ids["claim_a" if own else "claim_b"]
+    elif role == "provider_user":
+        claim = ids["claim_prov" if own else "claim_a"]
+    else:
+        claim = ids["claim_b" if own else "claim_far"]
     # Responsibility tasks: a county officer sees its county's tasks only.
     task = assessment_tasks(world)["liandu" if own else "jinyun"]
     return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run, **market,
