@@ -13,6 +13,7 @@ import typer
 from lishui.cli import audit_cmd, db_cmd, orgs_cmd, users_cmd
 from lishui.core.console import console_error, load
 from lishui.policy import cli as policy_cli
+from lishui.stats import cli as stats_cli
 
 app = typer.Typer(help="丽水市电子商务促进平台 — Lishui e-commerce promotion platform.", no_args_is_help=True,
                   add_completion=False)
@@ -21,6 +22,7 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(orgs_cmd.app, name="orgs")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(policy_cli.app, name="policy")
+app.add_typer(stats_cli.app, name="stats")
 
 ENV_FILE = Path("var/lishui.env")
 
