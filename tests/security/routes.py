@@ -111,6 +111,9 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "org_uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "uscc": "91331102MA28C0000" + uscc_check_char("91331102MA28C0000"),
     "id_number": "33110219800101001" + resident_check_char("33110219800101001"),
+    "form": "ENT_MONTHLY_RETAIL",
+    "items": [{"period": "2017-01", "values": {}}],
+    "values": {},
 }
 
 

@@ -21,6 +21,7 @@ from tests.security.routes import (
     ids_of,
     sample_body,
 )
+from tests.stats.security_samples import any_stats_ids, stats_records
 
 # The only routes anyone may call without signing in.
 PUBLIC_ALLOW_LIST = {
@@ -35,6 +36,7 @@ SIGNED_IN_ALLOW_LIST = {
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
 OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id"}
+OBJECT_PARAMS |= {"submission_id", "exception_id"}  # statistics reports and lock exceptions
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
 CITY_ONLY_PARAMS = {"user_id", "token_id"}
 
@@ -60,7 +62,7 @@ def any_ids(world: World) -> dict[str, int]:
             world.ids["token_id"] = session.query(ApiToken.id).order_by(ApiToken.id.desc()).first()[0]
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
             "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
-            **policy_samples(world)}
+            **policy_samples(world), **any_stats_ids(world)}
 
 
 def policy_samples(world: World) -> dict[str, int | str]:
@@ -241,7 +243,8 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
         keys = ("ent_b", "park_b", "person_b") if own else ("ent_far", "park_far", "person_far")
     # Batch runs: a county officer sees its county's runs, not another county's (nor city-wide ones).
     run = policy_runs(world)["liandu" if own else "jinyun"]
-    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run}
+    return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run,
+            **stats_records(world, role, own=own)}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), OBJECT_CASES, ids=[f"{r} {e.id}" for e, r in OBJECT_CASES])

@@ -19,6 +19,7 @@ CENT = Decimal("0.01")
 TRUE = {"true", "1", "是", "yes", "y"}
 FALSE = {"false", "0", "否", "no", "n"}
 MAX_TEXT = 2000
+MAX_NUMBER = Decimal(10) ** 15  # a bound on every figure: far above any real one, well inside the columns
 
 
 class BadValue(ValueError):
@@ -200,6 +201,8 @@ def parse_one(spec: FieldSpec, raw: Any) -> str | None:
         raise BadValue("应为数字")
     if number < 0:
         raise BadValue("不能为负数")
+    if number >= MAX_NUMBER:
+        raise BadValue("数值过大")
     if spec.min_value and number < Decimal(spec.min_value):
         raise BadValue(f"不能小于 {spec.min_value}")
     if spec.max_value and number > Decimal(spec.max_value):
