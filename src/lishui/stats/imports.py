@@ -190,7 +190,7 @@ def check_rows(session: Session, actor: Actor, form: StatsForm, items: Sequence[
                   first_line[(key, period_code)])
     if not report.ok:
         return []
-    _flag(session, form, spec, rows)
+    flag_rows(session, form, spec, rows)
     return rows
 
 
@@ -208,7 +208,7 @@ def _existing(session: Session, form: StatsForm, rows: Sequence[Row]) -> list[tu
     return found
 
 
-def _flag(session: Session, form: StatsForm, spec: FormSpec, rows: list[Row]) -> None:
+def flag_rows(session: Session, form: StatsForm, spec: FormSpec, rows: list[Row]) -> None:
     """Outlier flags for each row against the entity's history: stored periods and earlier rows of the file."""
     if not any(f.outlier_check for f in spec.fields):
         return
