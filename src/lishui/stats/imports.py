@@ -8,9 +8,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from lishui.core import audit, clock
@@ -224,8 +224,8 @@ def flag_rows(session: Session, form: StatsForm, spec: FormSpec, rows: list[Row]
                    StatsSubmission.status != "returned",
                    StatsRevision.revision == func.coalesce(StatsSubmission.accepted_revision,
                                                            StatsSubmission.current_revision)))
-        for key, period_start, text in stored.tuples():
-            history[key].append((period_start, load_values(text)))
+        for key, period_start, stored_values in stored.tuples():
+            history[key].append((period_start, load_values(stored_values)))
     for entries in history.values():
         entries.sort(key=lambda e: e[0])
         series = Series(spec)
@@ -237,24 +237,40 @@ def flag_rows(session: Session, form: StatsForm, spec: FormSpec, rows: list[Row]
                 series.add(item)
 
 
+def _new_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new submissions: from the sequence on PostgreSQL; on SQLite after the largest id (the
+    transaction holds SQLite's single write lock from its start, so no other writer can take them)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(text("SELECT nextval(pg_get_serial_sequence('stats_submissions', 'id')) "
+                                         "FROM generate_series(1, :n)"), {"n": count}))
+    start = (session.scalar(select(func.max(StatsSubmission.id))) or 0) + 1
+    return list(range(start, start + count))
+
+
 def write_rows(session: Session, actor: Actor, form: StatsForm, rows: Sequence[Row], channel: str) -> int:
     """Insert checked rows as first submissions (revision 1), in chunks; returns how many were flagged."""
     flagged = 0
     now = clock.now()
+    ids = _new_ids(session, len(rows))
+    submissions = cast(Table, StatsSubmission.__table__)
+    revisions = cast(Table, StatsRevision.__table__)
     for start in range(0, len(rows), CHUNK):
         batch = rows[start:start + CHUNK]
-        ids = session.scalars(
-            insert(StatsSubmission).returning(StatsSubmission.id, sort_by_parameter_order=True),
-            [{"form_id": form.id, "entity_key": r.entity_key, "org_id": r.org_id, "division_code": r.division_code,
-              "period": r.period.code, "period_start": r.period.start, "period_end": r.period.end,
-              "status": "submitted", "current_revision": 1, "flagged": bool(r.flags), "officer_note": "",
-              "return_reason": "", "verified_by": "", "accepted_by": "", "created_at": now, "updated_at": now}
-             for r in batch]).all()
-        session.execute(insert(StatsRevision), [
+        batch_ids = ids[start:start + CHUNK]
+        session.execute(insert(submissions), [
+            {"id": sub_id, "form_id": form.id, "entity_key": r.entity_key, "org_id": r.org_id,
+             "division_code": r.division_code, "period": r.period.code, "period_start": r.period.start,
+             "period_end": r.period.end, "status": "submitted", "current_revision": 1, "flagged": bool(r.flags),
+             "officer_note": "", "return_reason": "", "verified_by": "", "accepted_by": "", "created_at": now,
+             "updated_at": now}
+            for sub_id, r in zip(batch_ids, batch, strict=True)])
+        session.execute(insert(revisions), [
             {"submission_id": sub_id, "revision": 1, "values": dump_values(r.values),
              "flags": json.dumps(r.flags, ensure_ascii=False) if r.flags else "", "reason": "", "channel": channel,
              "created_by": actor.username, "created_at": now}
-            for sub_id, r in zip(ids, batch, strict=True)])
+            for sub_id, r in zip(batch_ids, batch, strict=True)])
         flagged += sum(1 for r in batch if r.flags)
     return flagged
 

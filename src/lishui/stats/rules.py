@@ -53,7 +53,7 @@ class FieldSpec:
         return self.part_of.split("/", 1)[0]
 
 
-@dataclass(frozen=True)
+@dataclass
 class FormSpec:
     code: str
     title: str
@@ -61,9 +61,21 @@ class FormSpec:
     fields: tuple[FieldSpec, ...]
     jump_factor: Decimal = Decimal(10)
     z_threshold: Decimal = Decimal(3)
+    by_key: dict[str, FieldSpec] = field(init=False, repr=False)
+    # Each breakdown: its total and its parts (parts of one breakdown sum to at most the total).
+    breakdowns: list[tuple[FieldSpec, list[FieldSpec]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_key = {f.key: f for f in self.fields}
+        groups: dict[str, list[FieldSpec]] = {}
+        for spec in self.fields:
+            if spec.part_of:
+                groups.setdefault(spec.part_of, []).append(spec)
+        self.breakdowns = [(self.by_key[parts[0].total_key], parts) for parts in groups.values()
+                           if parts[0].total_key in self.by_key]
 
     def field(self, key: str) -> FieldSpec | None:
-        return next((f for f in self.fields if f.key == key), None)
+        return self.by_key.get(key)
 
 
 def spec_of(form: Any) -> FormSpec:
@@ -263,26 +275,22 @@ def check_values(form: FormSpec, raw: Mapping[str, Any]) -> Checked:
                 errors.append((spec.key, f"{spec.label}：必填"))
             continue
         values[spec.key] = parsed
-    unknown = [k for k in raw if form.field(k) is None]
+    unknown = [k for k in raw if k not in form.by_key]
     errors.extend((k, f"未知的字段“{k}”") for k in unknown[:20])
     errors.extend(_sum_errors(form, values))
     return Checked(values, errors)
 
 
 def _sum_errors(form: FormSpec, values: Mapping[str, str]) -> list[tuple[str, str]]:
-    groups: dict[str, list[FieldSpec]] = {}
-    for spec in form.fields:
-        if spec.part_of:
-            groups.setdefault(spec.part_of, []).append(spec)
     errors = []
-    for parts in groups.values():
-        total_spec = form.field(parts[0].total_key)
-        if total_spec is None or total_spec.key not in values:
+    for total_spec, parts in form.breakdowns:
+        if total_spec.key not in values:
             continue
-        total = Decimal(values[total_spec.key])
         present = [p for p in parts if p.key in values]
-        amount = sum((Decimal(values[p.key]) for p in present), Decimal(0))
-        if amount > total:
+        if not present:
+            continue
+        amount = sum(int(values[p.key]) if p.type != "decimal" else Decimal(values[p.key]) for p in present)
+        if amount > Decimal(values[total_spec.key]):
             names = "＋".join(p.label.removeprefix("其中：").removeprefix("按平台：") for p in present)
             shown = display(total_spec, str(amount))
             errors.append((present[-1].key, f"{names} 合计 {shown} 超过了{total_spec.label} "
@@ -317,7 +325,7 @@ class Running:
         self.last = value
 
 
-MIN_HISTORY_FOR_Z = 4
+MIN_HISTORY_FOR_Z = 6
 
 
 def outlier_flags(form: FormSpec, spec: FieldSpec, history: Running, value: Decimal) -> list[dict[str, str]]:
@@ -329,7 +337,7 @@ def outlier_flags(form: FormSpec, spec: FieldSpec, history: Running, value: Deci
         if ratio > form.jump_factor or ratio < 1 / form.jump_factor:
             flags.append({"field": spec.key, "kind": "jump",
                           "message": f"{spec.label} {display(spec, str(value))} 是上期 {display(spec, str(prev))} 的 "
-                                     f"{ratio:.1f} 倍（阈值 {form.jump_factor} 倍）"})
+                                     f"{ratio:.1f} 倍（阈值 {form.jump_factor.normalize():f} 倍）"})
     if history.n >= MIN_HISTORY_FOR_Z:
         mean = history.total / history.n
         variance = history.squares / history.n - mean * mean
@@ -338,7 +346,7 @@ def outlier_flags(form: FormSpec, spec: FieldSpec, history: Running, value: Deci
             if abs(z) > form.z_threshold:
                 flags.append({"field": spec.key, "kind": "zscore",
                               "message": f"{spec.label} 偏离本主体历史均值 {abs(z):.1f} 个标准差"
-                                         f"（阈值 {form.z_threshold}）"})
+                                         f"（阈值 {form.z_threshold.normalize():f}）"})
     return flags
 
 
