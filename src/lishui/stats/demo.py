@@ -20,7 +20,7 @@ from lishui.registry import COUNTIES, ZONE_CODE, Organisation
 from lishui.stats.imports import Row, flag_rows, write_rows
 from lishui.stats.models import StatsPublicFigure, StatsRevision, StatsSubmission
 from lishui.stats.rules import parse_period, recent_periods, spec_of
-from lishui.stats.service import get_form
+from lishui.stats.service import get_form, record_figures
 
 PUBLIC_LABEL = "公开数据"
 SOURCE_XIAOKANG = "《小康》杂志专访丽水市委书记，2015年5月"
@@ -90,9 +90,11 @@ def _enterprises(session: Session, divisions: tuple[str, ...], *, tagged: bool, 
 
 def _accept(session: Session, ids: list[int], revision_by: str) -> None:
     now = clock.now()
-    session.execute(update(StatsSubmission).where(StatsSubmission.id.in_(ids)).values(
-        status="accepted", accepted_revision=1, verified_by="demo-county", verified_at=now,
-        accepted_by=revision_by, accepted_at=now))
+    for start in range(0, len(ids), 1000):
+        session.execute(update(StatsSubmission).where(StatsSubmission.id.in_(ids[start:start + 1000])).values(
+            status="accepted", accepted_revision=1, verified_by="demo-county", verified_at=now,
+            accepted_by=revision_by, accepted_at=now))
+    record_figures(session, ids)
 
 
 def generate(session: Session, actor: Actor, *, seed: int = 20180) -> DemoStats:

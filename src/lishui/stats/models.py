@@ -143,3 +143,22 @@ class StatsPublicFigure(Base):
     value: Mapped[str] = mapped_column(String(30))
     unit: Mapped[str] = mapped_column(String(20), default="")
     source: Mapped[str] = mapped_column(String(300))
+
+
+class StatsFigure(Base):
+    """An accepted figure, one numeric field of one accepted report, for indicator queries (GROUP BY in the
+    database). Derived from the accepted revision; rewritten when a correction is accepted. The revisions stay
+    the record of what was reported."""
+
+    __tablename__ = "stats_figures"
+    __table_args__ = (Index("ix_stats_figures_form_field_period", "form_id", "field_key", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("stats_submissions.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    form_id: Mapped[int] = mapped_column(ForeignKey("stats_forms.id"))
+    field_key: Mapped[str] = mapped_column(String(40))
+    entity_key: Mapped[str] = mapped_column(String(20))
+    division_code: Mapped[str] = mapped_column(String(12))
+    period_start: Mapped[date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 4))  # canonical: fen for money, cents for USD

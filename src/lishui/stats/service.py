@@ -10,14 +10,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from lishui.core import audit, clock
 from lishui.core.actor import Actor
 from lishui.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from lishui.registry import COUNTIES, ZONE_CODE, Division, Organisation, scope_orgs
-from lishui.stats.models import StatsForm, StatsFormField, StatsLockException, StatsRevision, StatsSubmission
+from lishui.stats.models import (
+    StatsFigure,
+    StatsForm,
+    StatsFormField,
+    StatsLockException,
+    StatsRevision,
+    StatsSubmission,
+)
 from lishui.stats.rules import (
     PERIOD_TYPES,
     TYPES,
@@ -437,6 +444,8 @@ def accept(session: Session, actor: Actor, submission_id: int, *, note: str = ""
     sub.accepted_revision = sub.current_revision
     sub.accepted_by, sub.accepted_at = actor.username, clock.now()
     sub.updated_at = clock.now()
+    session.flush()
+    record_figures(session, [sub.id])
     audit.record(session, actor, "stats.submission.accept", object_type="stats_submission", object_id=sub.id,
                  before={"status": "verified"},
                  after={"status": "accepted", "revision": sub.accepted_revision, "note": sub.officer_note})
@@ -461,6 +470,31 @@ def return_submission(session: Session, actor: Actor, submission_id: int, *, rea
     audit.record(session, actor, "stats.submission.return", object_type="stats_submission", object_id=sub.id,
                  before={"status": before}, after={"status": "returned", "reason": sub.return_reason})
     return sub
+
+
+NUMERIC_TYPES = ("money", "usd", "integer", "decimal", "year")
+
+
+def record_figures(session: Session, submission_ids: list[int]) -> None:
+    """(Re)write the accepted figures of these reports from their accepted revisions (indicators read them)."""
+    numeric = {(f.form_id, f.key) for f in session.scalars(select(StatsFormField)) if f.type in NUMERIC_TYPES}
+    for start in range(0, len(submission_ids), 1000):
+        chunk = submission_ids[start:start + 1000]
+        session.execute(delete(StatsFigure).where(StatsFigure.submission_id.in_(chunk)))
+        rows = session.execute(
+            select(StatsSubmission.id, StatsSubmission.accepted_revision, StatsSubmission.form_id,
+                   StatsSubmission.entity_key, StatsSubmission.division_code, StatsSubmission.period_start,
+                   StatsRevision.values)
+            .join(StatsRevision, (StatsRevision.submission_id == StatsSubmission.id)
+                  & (StatsRevision.revision == StatsSubmission.accepted_revision))
+            .where(StatsSubmission.id.in_(chunk))).tuples().all()
+        figures = [{"submission_id": sub_id, "revision": rev, "form_id": form_id, "field_key": key,
+                    "entity_key": entity, "division_code": division, "period_start": period_start,
+                    "value": Decimal(value)}
+                   for sub_id, rev, form_id, entity, division, period_start, text in rows
+                   for key, value in load_values(text).items() if (form_id, key) in numeric]
+        if figures:
+            session.execute(insert(StatsFigure), figures)
 
 
 # ---------------------------------------------------------------- lists, queues, history

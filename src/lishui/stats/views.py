@@ -14,10 +14,11 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from lishui.core import audit, clock
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, Forbidden
 from lishui.core.tabular import write_csv, write_xlsx
-from lishui.stats import imports, service
+from lishui.stats import imports, indicators, service
 from lishui.stats.models import StatsForm, StatsSubmission
 from lishui.stats.rules import check_values, display, load_values, spec_of
 from lishui.web.deps import DbSession, PostedForm, RecordId
@@ -31,6 +32,7 @@ router = APIRouter(prefix="/stats", include_in_schema=False)
 register(NavEntry("统计监测", "我的报表", "My reports", "/stats", "stats:report:submit", order=300))
 register(NavEntry("统计监测", "报表记录", "Reports", "/stats/submissions", "stats:report:read", order=310))
 register(NavEntry("统计监测", "批量导入", "Upload", "/stats/import", "stats:report:import", order=320))
+register(NavEntry("统计监测", "统计指标", "Indicators", "/stats/indicators", "stats:indicator:read", order=315))
 register(NavEntry("统计监测", "锁定与例外", "Locks", "/stats/locks", "stats:lock:write", order=330))
 register(NavEntry("统计监测", "报表管理", "Forms", "/stats/admin/forms", "stats:form:write", order=340))
 
@@ -362,3 +364,41 @@ def admin_form_save(request: Request, form_code: str, session: DbSession, posted
         message, errors = _messages(exc)
         return _admin_page(request, service.get_form(session, form_code), errors, message, status=exc.status)
     return RedirectResponse(f"/stats/admin/forms/{form.code}?ok=saved", status_code=303)
+
+
+# ---------------------------------------------------------------- indicators
+
+def _indicator_table(session: Session, actor: Actor, indicator: str, year: int, granularity: str) -> Any:
+    year = year if 2000 <= year <= 2100 else (indicators.years_with_data(session) or [clock.today().year])[0]
+    return indicators.compute(session, actor, indicator=indicator[:40], year=year, granularity=granularity[:10])
+
+
+@router.get("/indicators", response_class=HTMLResponse)
+def indicator_page(request: Request, session: DbSession,
+                   actor: Annotated[Actor, Depends(require("stats:indicator:read"))], indicator: str = "online_retail",
+                   year: int = 0, granularity: str = "month") -> Response:
+    table = _indicator_table(session, actor, indicator, year, granularity)
+    query = urlencode({"indicator": table.indicator.key, "year": table.year, "granularity": table.granularity})
+    return render(request, "stats/indicators.html", {
+        "table": table, "indicators": indicators.INDICATORS, "granularities": indicators.GRANULARITIES,
+        "years": sorted({*indicators.years_with_data(session), table.year}, reverse=True), "query": query,
+        "public": indicators.public_figures(session), "shown": indicators.shown,
+        "division_name": service.division_name,
+    })
+
+
+@router.get("/indicators/export")
+def indicator_export(session: DbSession,
+                     actor: Annotated[Actor, Depends(require("stats:indicator:export", rate="export"))],
+                     indicator: str = "online_retail", year: int = 0, granularity: str = "month",
+                     format: str = "xlsx") -> Response:
+    table = _indicator_table(session, actor, indicator, year, granularity)
+    headers, rows = indicators.export_rows(table)
+    audit.record(session, actor, "stats.indicator.export", object_type="stats_indicator", object_id=table.indicator.key,
+                 detail={"year": table.year, "granularity": table.granularity, "rows": len(rows), "format": format})
+    name = f"indicator-{table.indicator.key}-{table.year}-{table.granularity}"
+    if format == "csv":
+        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(write_xlsx(headers, rows, table.indicator.label), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
