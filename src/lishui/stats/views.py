@@ -117,7 +117,7 @@ def entry_check(form_code: str, session: DbSession, posted: PostedForm,
     values = {k: v for k, v in _posted_values(form, posted).items() if v.strip()}
     checked = check_values(spec_of(form), values)
     if checked.ok:
-        return HTMLResponse('<div class="alert alert-success" id="check-result" role="status">✓ 校验通过</div>')
+        return HTMLResponse('<div class="alert alert-success" id="check-result" role="status">校验通过</div>')
     items = "".join(f"<li>{escape(m)}</li>" for _, m in checked.errors)
     return HTMLResponse(f'<div class="alert alert-error" id="check-result" role="alert"><ul class="plain-list">'
                         f'{items}</ul></div>')
