@@ -292,7 +292,9 @@ def import_file(session: Session, actor: Actor, form_code: str, content: bytes, 
     for line, row in enumerate(sheet.rows, start=2):
         raw = {key_of[c]: _unquote(v) for c, v in row.items() if c in key_of}
         items.append((line, row.get(ecol, ""), row.get(PERIOD_COLUMN, ""), raw))
-    report = ImportReport(form.code, total_rows=len(sheet.rows))
+    total_rows = len(sheet.rows)
+    del sheet  # the rows live on in ``items``; the parsed sheet is a second copy
+    report = ImportReport(form.code, total_rows=total_rows)
     rows = check_rows(session, actor, form, items, report, {f.key: f.column for f in spec.fields})
     if not report.ok:
         return report

@@ -4,6 +4,7 @@ ranges and sum rules, and outlier checks against the entity's own history (which
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -117,7 +118,11 @@ def month_end(year: int, month: int) -> dt.date:
 
 def parse_period(period_type: str, raw: Any) -> Period:
     """A period of the form's type from text such as 2017-03, 2017年3月, 2017-Q1, 2017年第一季度, 2017, 2017-03-15."""
-    text = str(raw or "").strip()
+    return _parse_period(period_type, str(raw or "").strip()[:40])
+
+
+@functools.lru_cache(maxsize=4096)  # an upload names few distinct periods: parse each once
+def _parse_period(period_type: str, text: str) -> Period:
     if not text:
         raise BadValue("报告期不能为空")
     if period_type == "day":
