@@ -206,3 +206,35 @@ def test_an_administrator_changes_a_form(app, factory, db):
         assert (form.lock_days, form.deadline_days, shops.label, shops.required) == (None, 12, "活跃网店数", True)
     stale = admin.post(f"/stats/admin/forms/{FORM}", data=data)
     assert stale.status_code == 409
+
+
+def test_an_administrator_creates_a_form_adds_fields_and_it_can_be_reported(app, factory, db):
+    admin = signed_in(app, factory.account("sys_admin"))
+    page = admin.get("/stats/admin/forms")
+    token = csrf_from(page.text)
+    bad = admin.post("/stats/admin/forms", data={"csrf_token": token, "code": "x", "title": "物流月报",
+                                                 "period_type": "month", "subject": "enterprise",
+                                                 "reported_by": "self", "deadline_days": "10"})
+    assert bad.status_code == 422 and "代码为" in bad.text
+    resp = admin.post("/stats/admin/forms", follow_redirects=False, data={
+        "csrf_token": token, "code": "LIVE_MONTHLY", "title": "直播电商月报", "period_type": "month",
+        "subject": "enterprise", "reported_by": "self", "deadline_days": "10"})
+    assert resp.status_code == 303
+    for key, label, part_of in (("live_retail", "直播销售额", ""), ("live_agri", "其中：农产品", "live_retail")):
+        resp = admin.post("/stats/admin/forms/LIVE_MONTHLY/fields", follow_redirects=False, data={
+            "csrf_token": token, "key": key, "label": label, "type": "money", "unit": "元", "required": "on",
+            "min_value": "0", "part_of": part_of, "outlier_check": "on"})
+        assert resp.status_code == 303, resp.text[:300]
+    dup = admin.post("/stats/admin/forms/LIVE_MONTHLY/fields", data={
+        "csrf_token": token, "key": "live_agri", "label": "重复", "type": "integer"})
+    assert dup.status_code == 422 and "已有此字段" in dup.text
+    c = chain(factory)
+    ent = signed_in(app, c.accounts["enterprise"])
+    form = ent.get(f"/stats/forms/LIVE_MONTHLY/entry?period={months(1)[0]}")
+    assert form.status_code == 200 and "直播销售额" in form.text
+    resp = ent.post("/stats/forms/LIVE_MONTHLY/entry", data={
+        "csrf_token": csrf_from(form.text), "period": months(1)[0], "v_live_retail": "100", "v_live_agri": "200"})
+    assert resp.status_code == 422 and "分项不能大于合计" in resp.text
+    resp = ent.post("/stats/forms/LIVE_MONTHLY/entry", follow_redirects=False, data={
+        "csrf_token": csrf_from(form.text), "period": months(1)[0], "v_live_retail": "300", "v_live_agri": "200"})
+    assert resp.status_code == 303

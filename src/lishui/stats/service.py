@@ -712,6 +712,85 @@ def update_form(session: Session, actor: Actor, code: str, *, revision: int, set
     return form
 
 
+FORM_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+FIELD_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def create_form(session: Session, actor: Actor, *, code: str, title: str, period_type: str, subject: str,
+                reported_by: str, deadline_days: str) -> StatsForm:
+    """A new report form (its fields are added next). Codes are capitals, digits and underscores."""
+    if not actor.can("stats:form:write"):
+        raise Forbidden()
+    code = code.strip().upper()
+    errors: list[FieldError] = []
+    if not 3 <= len(code) <= 40 or not set(code) <= FORM_CODE_CHARS:
+        errors.append(FieldError("code", "代码为 3–40 位大写字母、数字或下划线"))
+    elif session.scalar(select(StatsForm.id).where(StatsForm.code == code)) is not None:
+        errors.append(FieldError("code", "该代码已被使用"))
+    if not 2 <= len(title.strip()) <= 100:
+        errors.append(FieldError("title", "名称应为 2–100 个字"))
+    if period_type not in PERIOD_TYPES:
+        errors.append(FieldError("period_type", "请选择报告期类型"))
+    if subject not in SUBJECTS:
+        errors.append(FieldError("subject", "请选择填报主体"))
+    if reported_by not in ("self", "officer") or (subject == "division" and reported_by != "officer"):
+        errors.append(FieldError("reported_by", "县（区）报表由主管部门填报"))
+    if not deadline_days.strip().isdigit() or int(deadline_days) > 365:
+        errors.append(FieldError("deadline_days", "应为 0–365 之间的整数"))
+    if errors:
+        raise ValidationFailed("请检查标红的字段", errors)
+    form = StatsForm(code=code, title=title.strip(), title_en="", period_type=period_type, subject=subject,
+                     reported_by=reported_by, deadline_days=int(deadline_days), lock_days=None,
+                     jump_factor=Decimal(10), z_threshold=Decimal(3), description="", is_active=True, revision=1)
+    session.add(form)
+    session.flush()
+    audit.record(session, actor, "stats.form.create", object_type="stats_form", object_id=form.code,
+                 after=_form_snapshot(form))
+    return form
+
+
+def add_field(session: Session, actor: Actor, code: str, *, key: str, label: str, type_: str, unit: str,
+              required: bool, min_value: str, max_value: str, part_of: str, outlier_check: bool) -> StatsFormField:
+    """A new field at the end of a form. Reports already stored keep their values; a new required field is
+    asked for in their next correction."""
+    if not actor.can("stats:form:write"):
+        raise Forbidden()
+    form = get_form(session, code)
+    key = key.strip().lower()
+    errors: list[FieldError] = []
+    if not 2 <= len(key) <= 40 or not set(key) <= FIELD_KEY_CHARS or not key[0].isalpha():
+        errors.append(FieldError("key", "字段代码为 2–40 位小写字母、数字或下划线，以字母开头"))
+    elif field_of(form, key) is not None:
+        errors.append(FieldError("key", "该报表已有此字段"))
+    if not 1 <= len(label.strip()) <= 100:
+        errors.append(FieldError("label", "名称应为 1–100 个字"))
+    if type_ not in TYPES:
+        errors.append(FieldError("type", "请选择类型"))
+    for name, raw in (("min_value", min_value), ("max_value", max_value)):
+        if raw.strip():
+            try:
+                if not Decimal(raw.strip()).is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                errors.append(FieldError(name, "应为数字或留空"))
+    total = field_of(form, part_of.split("/", 1)[0]) if part_of.strip() else None
+    if part_of.strip() and (total is None or total.type != type_):
+        errors.append(FieldError("part_of", "分项须属于本报表中同类型的合计字段"))
+    if errors:
+        raise ValidationFailed("请检查标红的字段", errors)
+    before = _form_snapshot(form)
+    new = StatsFormField(key=key, label=label.strip(), label_en="", type=type_, unit=unit.strip()[:20],
+                         required=required, min_value=min_value.strip(), max_value=max_value.strip(),
+                         part_of=part_of.strip(), outlier_check=outlier_check and type_ in TYPES[:4],
+                         sort_order=max((f.sort_order for f in form.fields), default=0) + 10)
+    form.fields.append(new)
+    form.revision += 1
+    session.flush()
+    audit.record(session, actor, "stats.form.add_field", object_type="stats_form", object_id=form.code,
+                 before=before, after=_form_snapshot(form))
+    return new
+
+
 def _form_snapshot(form: StatsForm) -> dict[str, Any]:
     return {"title": form.title, "deadline_days": form.deadline_days, "lock_days": form.lock_days,
             "jump_factor": str(form.jump_factor), "z_threshold": str(form.z_threshold), "is_active": form.is_active,

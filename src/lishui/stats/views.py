@@ -20,7 +20,7 @@ from lishui.core.errors import DomainError, FieldError, Forbidden
 from lishui.core.tabular import write_csv, write_xlsx
 from lishui.stats import imports, indicators, service
 from lishui.stats.models import StatsForm, StatsSubmission
-from lishui.stats.rules import check_values, display, load_values, spec_of
+from lishui.stats.rules import TYPE_LABELS, check_values, display, load_values, spec_of
 from lishui.web.deps import DbSession, PostedForm, RecordId
 from lishui.web.guard import require
 from lishui.web.imports import run_import
@@ -321,17 +321,62 @@ def lock_close(exception_id: RecordId, session: DbSession,
 
 # ---------------------------------------------------------------- form administration
 
+def _admin_forms_page(request: Request, session: Session, data: dict[str, str], errors: dict[str, str],
+                      message: str, status: int = 200) -> Response:
+    return render(request, "stats/admin_forms.html", {"forms": service.list_forms(session, active_only=False),
+                                                       "data": data, "errors": errors, "message": message,
+                                                       **VOCAB}, status=status)
+
+
 @router.get("/admin/forms", response_class=HTMLResponse)
 def admin_forms(request: Request, session: DbSession,
                 _: Annotated[Actor, Depends(require("stats:form:write"))]) -> Response:
-    return render(request, "stats/admin_forms.html", {"forms": service.list_forms(session, active_only=False),
-                                                       **VOCAB})
+    return _admin_forms_page(request, session, {"deadline_days": "15", "reported_by": "self"}, {}, "")
+
+
+@router.post("/admin/forms", response_class=HTMLResponse)
+def admin_form_create(request: Request, session: DbSession, posted: PostedForm,
+                      actor: Annotated[Actor, Depends(require("stats:form:write"))]) -> Response:
+    data = {k: str(posted.get(k, ""))[:100] for k in ("code", "title", "period_type", "subject", "reported_by",
+                                                       "deadline_days")}
+    try:
+        form = service.create_form(session, actor, code=data["code"], title=data["title"],
+                                   period_type=data["period_type"], subject=data["subject"],
+                                   reported_by=data["reported_by"], deadline_days=data["deadline_days"])
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        session.rollback()
+        message, errors = _messages(exc)
+        return _admin_forms_page(request, session, data, errors, message, status=exc.status)
+    return RedirectResponse(f"/stats/admin/forms/{form.code}?ok=created", status_code=303)
+
+
+@router.post("/admin/forms/{form_code}/fields", response_class=HTMLResponse)
+def admin_field_add(request: Request, form_code: str, session: DbSession, posted: PostedForm,
+                    actor: Annotated[Actor, Depends(require("stats:form:write"))]) -> Response:
+    data = {k: str(posted.get(k, ""))[:100] for k in ("key", "label", "type", "unit", "min_value", "max_value",
+                                                       "part_of")}
+    try:
+        service.add_field(session, actor, form_code, key=data["key"], label=data["label"], type_=data["type"],
+                          unit=data["unit"], required=posted.get("required") == "on", min_value=data["min_value"],
+                          max_value=data["max_value"], part_of=data["part_of"],
+                          outlier_check=posted.get("outlier_check") == "on")
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        session.rollback()
+        message, errors = _messages(exc)
+        return _admin_page(request, service.get_form(session, form_code), errors, message, status=exc.status,
+                           new_field=data)
+    return RedirectResponse(f"/stats/admin/forms/{form_code}?ok=saved#fields", status_code=303)
 
 
 def _admin_page(request: Request, form: StatsForm, errors: dict[str, str], message: str,
-                status: int = 200) -> Response:
-    return render(request, "stats/admin_form.html", {"form": form, "errors": errors, "message": message, **VOCAB},
-                  status=status)
+                status: int = 200, new_field: dict[str, str] | None = None) -> Response:
+    return render(request, "stats/admin_form.html", {
+        "form": form, "errors": errors, "message": message, "new_field": new_field or {"required": "on"},
+        "types": TYPE_LABELS, **VOCAB}, status=status)
 
 
 @router.get("/admin/forms/{form_code}", response_class=HTMLResponse)
