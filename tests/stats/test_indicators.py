@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lishui.core.audit import AuditRecord
 from lishui.stats import indicators, service
+from lishui.stats.models import StatsTotal
 from tests.factories import login
 from tests.stats.helpers import chain
 from tests.stats.test_facts import approve_all, never_lock, report_year
@@ -94,3 +95,26 @@ def test_the_indicator_page_and_its_audited_export(app, factory, db):
     with db.unit_of_work() as session:
         record = session.scalar(select(AuditRecord).where(AuditRecord.event == "stats.indicator.export"))
         assert record is not None and '"rows":11' in record.detail.replace(" ", "")
+
+
+def test_running_totals_match_a_rebuild_from_the_figures(db, factory):
+    never_lock(db)
+    a, b = chain(factory, "331102"), chain(factory, "331102")
+    report_year(db, a, 2017, 70_000, range(1, 4))
+    report_year(db, b, 2017, 30_000, range(2, 5))
+    with db.unit_of_work() as session:
+        sub = service.list_submissions(session, a.city, service.SubmissionFilter(period="2017-02"))[0][0]
+        service.correct(session, a.enterprise if sub.org_id == a.enterprise_org else b.enterprise, sub.id,
+                        reason="更正", values={"online_retail": "1", "physical_goods": "1", "non_physical_goods": "0",
+                                             "agricultural_retail": "0"})
+    approve_all(db, a)
+
+    def totals() -> set[tuple]:
+        with db.unit_of_work() as session:
+            return {(t.form_id, t.field_key, t.division_code, t.period_start, Decimal(t.total), t.reports)
+                    for t in session.scalars(select(StatsTotal)) if t.reports}
+
+    running = totals()
+    with db.unit_of_work() as session:
+        assert service.rebuild_totals(session) > 0
+    assert running == totals()

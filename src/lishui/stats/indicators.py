@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lishui.core.actor import Actor
 from lishui.registry import CITY_CODE, COUNTIES, ZONE_CODE
-from lishui.stats.models import StatsFigure, StatsForm, StatsPublicFigure
+from lishui.stats.models import StatsFigure, StatsForm, StatsPublicFigure, StatsTotal
 from lishui.stats.service import division_name
 
 
@@ -106,9 +106,10 @@ def _raw(session: Session, ind: Indicator, key: str, start: dt.date, end: dt.dat
     where = (StatsFigure.form_id == form_id, StatsFigure.field_key == key, StatsFigure.period_start >= start,
              StatsFigure.period_start <= end)
     out: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    if ind.kind == "flow":
-        stmt = (select(StatsFigure.division_code, StatsFigure.period_start, func.sum(StatsFigure.value))
-                .where(*where).group_by(StatsFigure.division_code, StatsFigure.period_start))
+    if ind.kind == "flow":  # the running totals: a few rows per county and month, whatever the number of reports
+        stmt = select(StatsTotal.division_code, StatsTotal.period_start, StatsTotal.total).where(
+            StatsTotal.form_id == form_id, StatsTotal.field_key == key, StatsTotal.period_start >= start,
+            StatsTotal.period_start <= end, StatsTotal.reports > 0)
         for division, period_start, total in session.execute(stmt).tuples():
             out[(division, bucket(period_start, granularity))] += Decimal(total)
         return out

@@ -162,3 +162,19 @@ class StatsFigure(Base):
     division_code: Mapped[str] = mapped_column(String(12))
     period_start: Mapped[date] = mapped_column(Date)
     value: Mapped[Decimal] = mapped_column(Numeric(24, 4))  # canonical: fen for money, cents for USD
+
+
+class StatsTotal(Base):
+    """Accepted figures added up by form, field, county/zone and period: what flow indicators read, so a query
+    touches a few hundred rows however many enterprises report. Kept in step with ``stats_figures``."""
+
+    __tablename__ = "stats_totals"
+    __table_args__ = (UniqueConstraint("form_id", "field_key", "division_code", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("stats_forms.id"))
+    field_key: Mapped[str] = mapped_column(String(40))
+    division_code: Mapped[str] = mapped_column(String(12))
+    period_start: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Numeric(28, 4))
+    reports: Mapped[int] = mapped_column(Integer)

@@ -24,6 +24,7 @@ from lishui.stats.models import (
     StatsLockException,
     StatsRevision,
     StatsSubmission,
+    StatsTotal,
 )
 from lishui.stats.rules import (
     PERIOD_TYPES,
@@ -476,10 +477,23 @@ NUMERIC_TYPES = ("money", "usd", "integer", "decimal", "year")
 
 
 def record_figures(session: Session, submission_ids: list[int]) -> None:
-    """(Re)write the accepted figures of these reports from their accepted revisions (indicators read them)."""
+    """(Re)write the accepted figures of these reports from their accepted revisions, and move the totals by the
+    difference (indicators read both)."""
     numeric = {(f.form_id, f.key) for f in session.scalars(select(StatsFormField)) if f.type in NUMERIC_TYPES}
+    delta: dict[tuple[int, str, str, dt.date], list[Any]] = {}
+
+    def move(form_id: int, key: str, division: str, period_start: dt.date, value: Decimal, sign: int) -> None:
+        slot = delta.setdefault((form_id, key, division, period_start), [Decimal(0), 0])
+        slot[0] += value * sign
+        slot[1] += sign
+
     for start in range(0, len(submission_ids), 1000):
         chunk = submission_ids[start:start + 1000]
+        old = session.execute(select(StatsFigure.form_id, StatsFigure.field_key, StatsFigure.division_code,
+                                     StatsFigure.period_start, StatsFigure.value)
+                              .where(StatsFigure.submission_id.in_(chunk))).tuples()
+        for form_id, key, division, period_start, amount in old:
+            move(form_id, key, division, period_start, Decimal(amount), -1)
         session.execute(delete(StatsFigure).where(StatsFigure.submission_id.in_(chunk)))
         rows = session.execute(
             select(StatsSubmission.id, StatsSubmission.accepted_revision, StatsSubmission.form_id,
@@ -488,13 +502,44 @@ def record_figures(session: Session, submission_ids: list[int]) -> None:
             .join(StatsRevision, (StatsRevision.submission_id == StatsSubmission.id)
                   & (StatsRevision.revision == StatsSubmission.accepted_revision))
             .where(StatsSubmission.id.in_(chunk))).tuples().all()
-        figures = [{"submission_id": sub_id, "revision": rev, "form_id": form_id, "field_key": key,
-                    "entity_key": entity, "division_code": division, "period_start": period_start,
-                    "value": Decimal(value)}
-                   for sub_id, rev, form_id, entity, division, period_start, text in rows
-                   for key, value in load_values(text).items() if (form_id, key) in numeric]
+        figures: list[dict[str, Any]] = []
+        for sub_id, rev, form_id, entity, division, period_start, text in rows:
+            for key, value in load_values(text).items():
+                if (form_id, key) in numeric:
+                    figures.append({"submission_id": sub_id, "revision": rev, "form_id": form_id, "field_key": key,
+                                    "entity_key": entity, "division_code": division, "period_start": period_start,
+                                    "value": Decimal(value)})
+                    move(form_id, key, division, period_start, Decimal(value), 1)
         if figures:
             session.execute(insert(StatsFigure), figures)
+    _move_totals(session, delta)
+
+
+def _move_totals(session: Session, delta: Mapping[tuple[int, str, str, dt.date], list[Any]]) -> None:
+    for (form_id, key, division, period_start), (amount, count) in sorted(delta.items()):
+        if not amount and not count:
+            continue
+        row = session.scalar(select(StatsTotal).where(
+            StatsTotal.form_id == form_id, StatsTotal.field_key == key, StatsTotal.division_code == division,
+            StatsTotal.period_start == period_start).with_for_update())
+        if row is None:
+            session.add(StatsTotal(form_id=form_id, field_key=key, division_code=division,
+                                   period_start=period_start, total=amount, reports=count))
+        else:
+            row.total = Decimal(row.total) + amount
+            row.reports += count
+    session.flush()
+
+
+def rebuild_totals(session: Session) -> int:
+    """Recompute every total from the accepted figures (after a bulk load or to check the running totals)."""
+    session.execute(delete(StatsTotal))
+    session.execute(insert(StatsTotal).from_select(
+        ["form_id", "field_key", "division_code", "period_start", "total", "reports"],
+        select(StatsFigure.form_id, StatsFigure.field_key, StatsFigure.division_code, StatsFigure.period_start,
+               func.sum(StatsFigure.value), func.count())
+        .group_by(StatsFigure.form_id, StatsFigure.field_key, StatsFigure.division_code, StatsFigure.period_start)))
+    return session.scalar(select(func.count()).select_from(StatsTotal)) or 0
 
 
 # ---------------------------------------------------------------- lists, queues, history
