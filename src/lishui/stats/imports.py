@@ -249,6 +249,22 @@ def _new_ids(session: Session, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows at once: COPY on PostgreSQL (in the session's transaction), executemany on SQLite (in process)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
 def write_rows(session: Session, actor: Actor, form: StatsForm, rows: Sequence[Row], channel: str) -> int:
     """Insert checked rows as first submissions (revision 1), in chunks; returns how many were flagged."""
     flagged = 0
@@ -259,14 +275,14 @@ def write_rows(session: Session, actor: Actor, form: StatsForm, rows: Sequence[R
     for start in range(0, len(rows), CHUNK):
         batch = rows[start:start + CHUNK]
         batch_ids = ids[start:start + CHUNK]
-        session.execute(insert(submissions), [
+        _insert(session, submissions, [
             {"id": sub_id, "form_id": form.id, "entity_key": r.entity_key, "org_id": r.org_id,
              "division_code": r.division_code, "period": r.period.code, "period_start": r.period.start,
              "period_end": r.period.end, "status": "submitted", "current_revision": 1, "flagged": bool(r.flags),
              "officer_note": "", "return_reason": "", "verified_by": "", "accepted_by": "", "created_at": now,
              "updated_at": now}
             for sub_id, r in zip(batch_ids, batch, strict=True)])
-        session.execute(insert(revisions), [
+        _insert(session, revisions, [
             {"submission_id": sub_id, "revision": 1, "values": dump_values(r.values),
              "flags": json.dumps(r.flags, ensure_ascii=False) if r.flags else "", "reason": "", "channel": channel,
              "created_by": actor.username, "created_at": now}
