@@ -84,6 +84,7 @@ def test_county_verifies_and_city_accepts_a_flagged_report_only_with_a_note(app,
     assert f'href="/stats/submissions/{flagged.id}"' in queue.text
     page = county.get(f"/stats/submissions/{flagged.id}")
     assert 'id="flags"' in page.text and "50.0 倍" in page.text
+    assert 'id="series-table"' in page.text and "1,000.00" in page.text  # the previous month, to compare
     resp = county.post(f"/stats/submissions/{flagged.id}/verify", data={"csrf_token": csrf_from(page.text)},
                        follow_redirects=False)
     assert resp.status_code == 303

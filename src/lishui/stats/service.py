@@ -317,6 +317,19 @@ def earlier_values(session: Session, form: StatsForm, entity_key: str, before: d
     return [load_values(v) for v in rows]
 
 
+def entity_series(session: Session, sub: StatsSubmission, limit: int = 12) -> list[tuple[str, str, dict[str, str]]]:
+    """The entity's reports of the same form up to this one (period, status, values), newest last: what an
+    officer looks at to judge a flagged value."""
+    rows = session.execute(
+        select(StatsSubmission.period, StatsSubmission.status, StatsRevision.values)
+        .join(StatsRevision, StatsRevision.submission_id == StatsSubmission.id)
+        .where(StatsSubmission.form_id == sub.form_id, StatsSubmission.entity_key == sub.entity_key,
+               StatsSubmission.period_start <= sub.period_start,
+               StatsRevision.revision == StatsSubmission.current_revision)
+        .order_by(StatsSubmission.period_start.desc()).limit(limit)).tuples().all()
+    return [(period, status, load_values(values)) for period, status, values in reversed(rows)]
+
+
 def _flags(session: Session, form: StatsForm, spec: FormSpec, entity_key: str, period: Period,
            values: Mapping[str, str]) -> list[dict[str, str]]:
     if not any(f.outlier_check for f in spec.fields):

@@ -150,6 +150,7 @@ def _submission_page(request: Request, session: Session, actor: Actor, sub: Stat
         "sub": sub, "form": sub.form, "entity_name": service.entity_name(session, sub),
         "values": load_values(current.values), "flags": flags, "flagged_fields": {f["field"] for f in flags},
         "revisions": revisions, "history": service.value_history(session, sub),
+        "series": service.entity_series(session, sub),
         "may_correct": service.may_report(actor, sub.form) and (actor.scope != "org" or sub.org_id == actor.org_id),
         "message": message, "errors": errors or {}, "division_name": service.division_name,
         "load_values": load_values, **VOCAB,
