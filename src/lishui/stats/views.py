@@ -4,7 +4,6 @@ its history, corrections, uploads, locks and their exceptions, form administrati
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -284,7 +283,7 @@ def _locks_page(request: Request, session: Session, actor: Actor, data: dict[str
     forms = {f.id: f for f in service.list_forms(session, active_only=False)}
     return render(request, "stats/locks.html", {
         "exceptions": service.list_exceptions(session, actor), "forms": forms, "data": data, "errors": errors,
-        "message": message, "today": date.today(), **VOCAB,
+        "message": message, "today": clock.today(), **VOCAB,
     }, status=status)
 
 
