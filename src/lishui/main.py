@@ -32,6 +32,8 @@ from lishui.policy import routes as policy_routes
 from lishui.policy import views as policy_views
 from lishui.registry import routes as registry_routes
 from lishui.registry import views as registry_views
+from lishui.stats import routes as stats_routes
+from lishui.stats import views as stats_views
 from lishui.web import errors
 from lishui.web.guard import public, served_routes
 from lishui.web.middleware import PlatformMiddleware
@@ -51,6 +53,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     assessment_routes.router,
     funds_views.router,
     funds_routes.router,
+    stats_views.router,
+    stats_routes.router,
 ]
 
 

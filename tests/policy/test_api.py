@@ -284,7 +284,7 @@ def test_facts_are_imported_through_the_api_all_or_nothing(client, factory, db, 
     from lishui.policy.models import PolicyFact
 
     a, b = factory.org(), factory.org(division="331199")
-    header = ["统一社会信用代码", "年度", "annual_rent", "online_retail_included"]
+    header = ["统一社会信用代码", "年度", "annual_rent", "goes_online"]
     good = _csv([header, [_uscc(db, a), YEAR, "60000", "是"], [_uscc(db, b), YEAR, "12000.50", "否"]])
     resp = client.post("/api/v1/policy/facts/import", files={"file": ("facts.csv", good, "text/csv")},
                        headers=city_api)
@@ -299,7 +299,7 @@ def test_facts_are_imported_through_the_api_all_or_nothing(client, factory, db, 
     assert refused.status_code == 422
     body = refused.json()
     assert body["code"] == "validation_failed" and "未写入" in body["message"]
-    assert [(f["row"], f["field"]) for f in body["fields"]] == [(3, "annual_rent"), (3, "online_retail_included")]
+    assert [(f["row"], f["field"]) for f in body["fields"]] == [(3, "annual_rent"), (3, "goes_online")]
     with db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(PolicyFact)) == 4, "the good row was not stored"
     sheet = client.get("/api/v1/policy/facts", params={"org_id": a, "year": YEAR}, headers=city_api).json()

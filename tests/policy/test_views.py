@@ -322,7 +322,7 @@ def _stored(db) -> int:
 
 def test_facts_import_writes_every_row_or_none(officer, factory, db):
     a, b = factory.org(), factory.org(division="331199")
-    header = ["统一社会信用代码", "年度", "annual_rent", "online_retail_included", "loan_start", "tenancy_year"]
+    header = ["统一社会信用代码", "年度", "annual_rent", "goes_online", "loan_start", "tenancy_year"]
     bad = [header,
            [_uscc(db, a), 2017, "60000", "是", "2017-03-01", ""],
            [_uscc(db, b), 2017, "-5", "也许", "2017-02-30", ""],
@@ -338,11 +338,11 @@ def test_facts_import_writes_every_row_or_none(officer, factory, db):
     doc = parse(resp.text)
     errors = [(r[0], r[1], r[2]) for r in table_rows(doc.by_id("error-table"))]
     assert [(row, col) for row, col, _ in errors] == [
-        ("3", "annual_rent"), ("3", "online_retail_included"), ("3", "loan_start"), ("4", "年度"),
+        ("3", "annual_rent"), ("3", "goes_online"), ("3", "loan_start"), ("4", "年度"),
         ("4", "annual_rent"), ("5", "统一社会信用代码"), ("6", "统一社会信用代码")]
     messages = dict(((row, col), msg) for row, col, msg in errors)
     assert "不能为负数" in messages[("3", "annual_rent")]
-    assert "是/否" in messages[("3", "online_retail_included")]
+    assert "是/否" in messages[("3", "goes_online")]
     assert "分" in messages[("4", "annual_rent")]
     assert "与第 2 行是同一机构、同一年度" in messages[("6", "统一社会信用代码")]
     assert _stored(db) == 0

@@ -136,6 +136,7 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "rural": "0",
     "measure_id": "M22",
     "item": "统计部门核定的本年度及上年度网络零售额",
+    "form": "ENT_MONTHLY_RETAIL",
 }
 
 
@@ -154,6 +155,8 @@ def is_form(endpoint: Endpoint) -> bool:
 SAMPLE_FIELDS_UNDER: dict[str, dict[str, Any]] = {
     "/api/v1/funds/": {"action": "prelim_pass", "year": 2016},
     "/funds/": {"action": "prelim_pass", "year": 2016},
+    "/api/v1/stats/": {"items": [{"period": "2017-01", "values": {}}], "values": {}},
+    "/stats/": {"items": [{"period": "2017-01", "values": {}}], "values": {}},
 }
 
 

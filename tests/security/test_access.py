@@ -21,6 +21,7 @@ from tests.security.routes import (
     ids_of,
     sample_body,
 )
+from tests.stats.security_samples import any_stats_ids, stats_records
 
 # The only routes anyone may call without signing in.
 PUBLIC_ALLOW_LIST = {
@@ -40,6 +41,7 @@ SIGNED_IN_ALLOW_LIST = {
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.
 OBJECT_PARAMS = {"org_id", "park_id", "person_id", "run_id", "demand_id", "quote_id", "engagement_id",
                  "offering_id", "product_id", "task_id", "claim_id"}
+OBJECT_PARAMS |= {"submission_id", "exception_id"}  # statistics reports and lock exceptions
 # Path parameters of records only city-wide administrators reach (no data scope to apply).
 CITY_ONLY_PARAMS = {"user_id", "token_id", "provider_id", "bulletin_id", "batch_id"}
 
@@ -66,7 +68,7 @@ def any_ids(world: World) -> dict[str, int]:
     return {"org_id": world.ids["ent_b"], "park_id": world.ids["park_b"], "person_id": world.ids["person_b"],
             "user_id": world.account("enterprise_user").user_id, "token_id": world.ids["token_id"],
             **policy_samples(world), **marketplace_samples(world), "task_id": assessment_tasks(world)["liandu"],
-            "bulletin_id": assessment_bulletin(world), **funds_samples(world)}
+            "bulletin_id": assessment_bulletin(world), **funds_samples(world), **any_stats_ids(world)}
 
 
 def marketplace_samples(world: World) -> dict[str, int]:
@@ -392,7 +394,7 @@ def _records(world: World, role: str, *, own: bool) -> dict[str, int]:
     # Responsibility tasks: a county officer sees its county's tasks only.
     task = assessment_tasks(world)["liandu" if own else "jinyun"]
     return {"org_id": ids[keys[0]], "park_id": ids[keys[1]], "person_id": ids[keys[2]], "run_id": run, **market,
-            "task_id": task, "claim_id": claim}
+            "task_id": task, "claim_id": claim, **stats_records(world, role, own=own)}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), OBJECT_CASES, ids=[f"{r} {e.id}" for e, r in OBJECT_CASES])

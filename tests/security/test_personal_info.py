@@ -46,11 +46,12 @@ def _visible(world: World) -> dict[str, int]:
         marketplace_samples,
         policy_samples,
     )
+    from tests.stats.security_samples import any_stats_ids
 
     return {"org_id": world.ids["ent_a"], "park_id": world.ids["park_a"], "person_id": world.ids["person_a"],
             "user_id": world.account("enterprise_user").user_id, "token_id": 1, **policy_samples(world),
             **marketplace_samples(world), "task_id": assessment_tasks(world)["liandu"],
-            "bulletin_id": assessment_bulletin(world), **funds_samples(world)}
+            "bulletin_id": assessment_bulletin(world), **funds_samples(world), **any_stats_ids(world)}
 
 
 @pytest.mark.parametrize("endpoint", READS, ids=ids_of(READS))

@@ -17,6 +17,7 @@ from lishui.marketplace import demo as marketplace_demo
 from lishui.policy import demo as policy_demo
 from lishui.registry import ZONE_CODE
 from lishui.registry import demo as registry_demo
+from lishui.stats import demo as stats_demo
 
 
 def load_demo(settings: Settings, db: Database, *, enterprises: int = 3000) -> list[DemoAccount]:
@@ -38,6 +39,7 @@ def load_demo(settings: Settings, db: Database, *, enterprises: int = 3000) -> l
             "provider_user": first["service_provider"],
         }
         assert ZONE_CODE in reg.county_bureaus
+        stats_demo.generate(session, actor)  # before the policy batch: its accepted figures are facts
         policy_demo.generate(session, actor)
         marketplace_demo.generate(session, actor)
         assessment_demo.generate(session, actor)

@@ -16,6 +16,7 @@ from lishui.core.console import console_error, load
 from lishui.funds import cli as funds_cli
 from lishui.marketplace import cli as marketplace_cli
 from lishui.policy import cli as policy_cli
+from lishui.stats import cli as stats_cli
 
 app = typer.Typer(help="丽水市电子商务促进平台 — Lishui e-commerce promotion platform.", no_args_is_help=True,
                   add_completion=False)
@@ -27,6 +28,7 @@ app.add_typer(policy_cli.app, name="policy")
 app.add_typer(marketplace_cli.app, name="marketplace")
 app.add_typer(assessment_cli.app, name="assessment")
 app.add_typer(funds_cli.app, name="funds")
+app.add_typer(stats_cli.app, name="stats")
 
 ENV_FILE = Path("var/lishui.env")
 

@@ -29,6 +29,13 @@ ASSESSMENT_READ = {"assessment:task:read", "assessment:indicator:read", "assessm
 ASSESSMENT_COUNTY = ASSESSMENT_READ | {"assessment:task:report", "assessment:indicator:write"}
 ASSESSMENT_CITY = ASSESSMENT_COUNTY | {"assessment:task:manage", "assessment:target:write", "assessment:scheme:write",
                                        "assessment:bulletin:read", "assessment:bulletin:publish"}
+# Statistics: organisations report their own forms; counties verify, the city accepts; administrators keep forms.
+STATS_READ = {"stats:form:read", "stats:report:read", "stats:indicator:read"}
+STATS_REPORTER = {"stats:form:read", "stats:report:read", "stats:report:submit", "stats:report:import"}
+STATS_COUNTY = STATS_READ | {"stats:report:submit", "stats:report:import", "stats:report:verify", "stats:lock:write",
+                             "stats:indicator:export"}
+STATS_CITY = STATS_COUNTY | {"stats:report:accept"}
+STATS_ADMIN = {"stats:form:read", "stats:form:write"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,8 @@ def _role(code: str, label: str, label_en: str, scope: ScopeKind, perms: set[str
                 org_kinds=frozenset(org_kinds))
 
 
-ORG_SELF = {*POLICY_ORG, "registry:org:read", "registry:park:read", "registry:person:read", "registry:division:read",
+ORG_SELF = {*POLICY_ORG, *STATS_REPORTER,
+            "registry:org:read", "registry:park:read", "registry:person:read", "registry:division:read",
             "registry:org:self_update"}
 
 ROLES: dict[str, Role] = {
@@ -58,7 +66,7 @@ ROLES: dict[str, Role] = {
         _role("sys_admin", "系统管理员", "System administrator", "city",
               REGISTRY_READ | REGISTRY_WRITE | {"identity:user:read", "identity:user:write",
                                                 "identity:token:read", "identity:token:write",
-                                                "system:config:write"},
+                                                "system:config:write"} | STATS_ADMIN,
               mfa_required=True, org_kinds={"government"}),
         _role("security_admin", "安全管理员", "Security administrator", "city",
               {"identity:user:read", "identity:user:role", "identity:user:unlock", "identity:session:revoke",
@@ -70,18 +78,20 @@ ROLES: dict[str, Role] = {
               mfa_required=True, org_kinds={"government"}),
         _role("city_officer", "市级业务人员", "City officer", "city",
               REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER
-              | {"policy:pack:publish", "registry:person:unmask", "registry:org:unmask"} | ASSESSMENT_CITY,
+              | {"policy:pack:publish", "registry:person:unmask", "registry:org:unmask"} | ASSESSMENT_CITY | STATS_CITY,
               org_kinds={"government"}),
         _role("county_officer", "县（区）业务人员", "County/zone officer", "division",
-              REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER | ASSESSMENT_COUNTY, org_kinds={"government"}),
-        _role("reviewer", "审核人员", "Reviewer", "division", REGISTRY_READ | POLICY_READ, org_kinds={"government"}),
+              REGISTRY_READ | REGISTRY_WRITE | POLICY_OFFICER | ASSESSMENT_COUNTY | STATS_COUNTY,
+              org_kinds={"government"}),
+        _role("reviewer", "审核人员", "Reviewer", "division", REGISTRY_READ | POLICY_READ | STATS_READ,
+              org_kinds={"government"}),
         _role("approver", "审批人员", "Approver", "division", REGISTRY_READ | POLICY_READ, mfa_required=True,
               org_kinds={"government"}),
         _role("finance_officer", "财务人员", "Finance officer", "city",
               REGISTRY_READ | POLICY_READ | {"registry:org:unmask"}, mfa_required=True, org_kinds={"government"}),
         _role("auditor", "审计人员（只读）", "Auditor (read-only)", "city",
-              REGISTRY_READ | POLICY_READ | {"audit:record:read"} | ASSESSMENT_READ | {"assessment:bulletin:read"},
-              org_kinds={"government"}),
+              REGISTRY_READ | POLICY_READ | STATS_READ | {"audit:record:read"} | ASSESSMENT_READ
+              | {"assessment:bulletin:read"}, org_kinds={"government"}),
         _role("enterprise_user", "企业用户", "Enterprise user", "org", ORG_SELF, org_kinds={"enterprise"}),
         _role("park_operator_user", "园区运营方用户", "Park operator user", "org", ORG_SELF,
               org_kinds={"park_operator"}),

@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, Stric
 from lishui.core.i18n import pick
 from lishui.web.nav import menu_for
 
-DOMAIN_TEMPLATES = ("web", "registry", "identity", "policy", "marketplace", "assessment", "funds")
+DOMAIN_TEMPLATES = ("web", "registry", "identity", "policy", "marketplace", "assessment", "funds", "stats")
 
 _env = Environment(
     loader=ChoiceLoader([PrefixLoader({d: PackageLoader(f"lishui.{d}", "templates") for d in DOMAIN_TEMPLATES})]),
