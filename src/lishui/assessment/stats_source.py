@@ -1,0 +1,67 @@
+"""The statistics subsystem's indicators (computed from accepted reports) as an assessment indicator source.
+
+Registered when ``lishui.assessment`` is imported. For the periods where statistics has accepted figures they
+replace the officer-entered observations; elsewhere the observations (and the public figures) stay."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from lishui.assessment.indicators import Value, parse_period, register_source
+from lishui.core.actor import system_actor
+from lishui.stats import compute_indicator
+
+# assessment indicator -> (statistics indicator, factor from its shown unit to the assessment unit)
+MAPPING: dict[str, tuple[str, Decimal]] = {
+    "city_online_retail": ("online_retail", Decimal(10_000)),  # 万元 -> 元
+    "rural_stations": ("rural_stations", Decimal(1)),
+    "community_stations": ("community_stations", Decimal(1)),
+    "ecommerce_park_area": ("park_area", Decimal(1)),
+    "above_size_ecommerce_share": ("above_size_share", Decimal("0.01")),  # percent -> ratio
+}
+
+
+def _column(period: str) -> tuple[str, int, str]:
+    """An assessment period ("2017", "2017Q2", "2017-06") as (granularity, year, statistics column)."""
+    text, year, start = parse_period(period)
+    if "Q" in text:
+        return "quarter", year, f"{year}-Q{(start.month - 1) // 3 + 1}"
+    if "-" in text:
+        return "month", year, text
+    return "year", year, str(year)
+
+
+class StatsIndicators:
+    name = "stats"
+    provides = frozenset(MAPPING)
+
+    def values(self, session: Session, indicator: str, divisions: Sequence[str],
+               periods: Sequence[str]) -> dict[tuple[str, str], Value]:
+        key, factor = MAPPING[indicator]
+        wanted: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+        for period in periods:
+            try:
+                granularity, year, column = _column(period)
+            except ValueError:
+                continue
+            wanted[(granularity, year)].append((period, column))
+        out: dict[tuple[str, str], Value] = {}
+        reader = system_actor("assessment indicators")
+        for (granularity, year), columns in wanted.items():
+            table = compute_indicator(session, reader, indicator=key, year=year, granularity=granularity)
+            for row in table.rows:
+                if row.division_code not in divisions:
+                    continue
+                for period, column in columns:
+                    found = row.values.get(column)
+                    if found is not None:
+                        out[(row.division_code, period)] = Value((found * factor).quantize(Decimal("0.0001")),
+                                                                 "stats")
+        return out
+
+
+register_source(StatsIndicators())

@@ -1,0 +1,29 @@
+"""Accepted statistics feed the assessment indicators: where statistics has accepted figures they replace the
+officer-entered observations; elsewhere the observations stay."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from lishui.assessment import indicators
+from tests.stats.helpers import chain
+from tests.stats.test_facts import never_lock, report_year
+
+
+def test_accepted_online_retail_replaces_the_typed_in_figure(db, factory):
+    never_lock(db)
+    liandu = chain(factory, "331102")
+    report_year(db, liandu, 2017, 150_000)  # 12 accepted months of 150,000 yuan
+    with db.unit_of_work() as session:
+        indicators.record(session, liandu.city, indicator="city_online_retail", division="331102", period="2016",
+                          value="999")
+        indicators.record(session, liandu.city, indicator="city_online_retail", division="331102", period="2017",
+                          value="999")
+    with db.unit_of_work() as session:
+        table = indicators.value_table(session, "city_online_retail", ["331102", "331122"],
+                                       ["2016", "2017", "2017Q1", "2017-03"])
+    assert table[("331102", "2017")] == indicators.Value(Decimal("1800000.0000"), "stats")
+    assert table[("331102", "2017Q1")].value == Decimal("450000.0000")
+    assert table[("331102", "2017-03")].value == Decimal("150000.0000")
+    assert table[("331102", "2016")].value == Decimal(999) and table[("331102", "2016")].source != "stats"
+    assert ("331122", "2017") not in table
