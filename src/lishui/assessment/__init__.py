@@ -1,3 +1,3 @@
 """Assessment (考核督查): responsibility tasks, indicators and targets, county scorecards, bulletins."""
 
-from lishui.assessment import stats_source as _stats_source  # noqa: F401,E402  (registers the statistics indicators)
+from lishui.assessment import stats_source as _stats_source  # noqa: F401  (registers the statistics indicators)
