@@ -27,3 +27,21 @@ def test_accepted_online_retail_replaces_the_typed_in_figure(db, factory):
     assert table[("331102", "2017-03")].value == Decimal("150000.0000")
     assert table[("331102", "2016")].value == Decimal(999) and table[("331102", "2016")].source != "stats"
     assert ("331122", "2017") not in table
+
+
+def test_fund_money_paid_is_an_indicator_by_county_and_city(db, factory):
+    from lishui.core.money import Money
+    from lishui.funds.models import Claim
+
+    with db.unit_of_work() as session:
+        for org, division, state, fen in ((factory.org(division="331102"), "331102", "paid", 3_000_000),
+                                          (factory.org(division="331122"), "331122", "paid", 1_000_000),
+                                          (factory.org(division="331122"), "331122", "approved", 500_000)):
+            session.add(Claim(org_id=org, division_code=division, measure_id="M22", measure_title="增长奖励",
+                              pack_key="lishui-2015@2015.1", year=2017, budget_line="general",
+                              live_key=f"{org}:M22:2017", state=state, amount=Money(fen), estimate=Money(fen)))
+    with db.unit_of_work() as session:
+        table = indicators.value_table(session, "funds_paid", ["331100", "331102", "331122", "331181"], ["2017"])
+    assert {k: (v.value, v.source) for k, v in table.items()} == {
+        ("331102", "2017"): (Decimal("30000.0000"), "funds"), ("331122", "2017"): (Decimal("10000.0000"), "funds"),
+        ("331100", "2017"): (Decimal("40000.0000"), "funds")}

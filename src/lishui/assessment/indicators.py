@@ -55,6 +55,7 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in [
     Indicator("lte_central_villages", "中心村4G移动网络全覆盖", "4G in central villages", "是否", yes_no=True),
     Indicator("free_wifi_public_places", "人流密集公共场所免费WIFI全覆盖", "Free Wi-Fi in busy public places", "是否",
               yes_no=True),
+    Indicator("funds_paid", "专项资金已兑现金额", "Special-fund awards paid", "元"),
 ]}
 
 
