@@ -31,7 +31,7 @@ class FundsPaid:
             paid = {row["division"]: Decimal(row["spent"]) / 100 for row in report.by_county}
             paid[CITY_CODE] = sum(paid.values(), Decimal(0))
             for division in divisions:
-                if division in paid and (paid[division] or division == CITY_CODE and report.lines):
+                if division in paid and (paid[division] or (division == CITY_CODE and report.lines)):
                     out[(division, period)] = Value(paid[division].quantize(Decimal("0.0001")), "funds")
         return out
 
