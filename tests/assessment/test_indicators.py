@@ -97,13 +97,14 @@ def test_a_registered_source_takes_precedence(db, factory):
 
     with db.unit_of_work() as session:
         indicators.load_public_figures(session, factory.system)
+    registered = list(indicators._SOURCES)
     indicators.register_source(Stats())
     try:
         with db.unit_of_work() as session:
             found = indicators.value_table(session, "online_shops", ["331100"], ["2014"])
         assert found[("331100", "2014")].value == 42 and found[("331100", "2014")].source == "stats"
     finally:
-        indicators._SOURCES.clear()
+        indicators._SOURCES[:] = registered  # the statistics and funds sources stay registered
 
 
 def test_target_progress_trajectory_and_forecast(db, factory):

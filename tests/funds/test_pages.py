@@ -12,7 +12,8 @@ from tests.funds.conftest import M22_FACTS, PDF, YEAR
 def _enterprise_account(world):
     f = world.factory
     org = f.org(division="331102", bank_account="6228480012345678901", tags=["ecommerce_trading"])
-    f.facts(org, YEAR, **M22_FACTS)
+    f.facts(org, YEAR, **M22_FACTS, recognised_fair=True, fair_organised_by_commerce=False, booth_fee="20000",
+            image_display_fee="0")
     return f.account("enterprise_user", org_id=org)
 
 
@@ -22,8 +23,11 @@ def test_applicant_journey_through_pages(world, client, app):
     page = client.get(f"/funds/apply?year={YEAR}&measure=M22")
     assert page.status_code == 200
     assert "10,000.00" in page.text and "网络零售额增长奖励" in page.text  # the engine's live estimate
-    live = client.get(f"/funds/apply/estimate?year={YEAR}&measure=M22&f_online_retail=30000000")
-    assert "20,000.00" in live.text  # two full steps with the answer typed in
+    # Online retail comes from accepted statistics: an applicant cannot type over it.
+    ignored = client.get(f"/funds/apply/estimate?year={YEAR}&measure=M22&f_online_retail=30000000")
+    assert "10,000.00" in ignored.text and "20,000.00" not in ignored.text
+    live = client.get(f"/funds/apply/estimate?year={YEAR}&measure=M16&f_booth_fee=30000")
+    assert "15,000.00" in live.text  # half the booth fee typed in (a self-organised visit to a recognised fair)
     token = csrf(client, "/funds/my")
     resp = client.post("/funds/apply", data={"csrf_token": token, "measure": "M22", "year": str(YEAR)},
                        follow_redirects=False)

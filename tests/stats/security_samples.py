@@ -33,6 +33,25 @@ def any_stats_ids(world: Any) -> dict[str, Any]:
 def stats_records(world: Any, role: str, *, own: bool) -> dict[str, int]:
     """Enterprise A's own report (or B's); a Liandu officer's county record (or a Jinyun one)."""
     ids = _ensure(world)
-    theirs = ("a", "b") if role == "enterprise_user" else ("b", "far")
+    if role == "provider_user":  # a service provider's own report (its organisation comes from the marketplace)
+        if "sub_prov" not in ids:  # forms are data: an administrator's form for service providers
+            system = world.factory.system
+            with world.db.unit_of_work() as session:
+                service.create_form(session, system, code="PROVIDER_MONTHLY", title="服务商业务月报",
+                                    period_type="month", subject="service_provider", reported_by="self",
+                                    deadline_days="10")
+                service.add_field(session, system, "PROVIDER_MONTHLY", key="orders", label="服务订单数",
+                                  type_="integer", unit="单", required=True, min_value="0", max_value="",
+                                  part_of="", outlier_check=False)
+            with world.db.unit_of_work() as session:
+                ids["sub_prov"] = service.submit(session, system, form_code="PROVIDER_MONTHLY",
+                                                 entity_ref=str(ids["prov_org"]), period=months(1)[0],
+                                                 values={"orders": 3}).id
+                ids["exc_prov"] = service.open_exception(session, system, form_code="PROVIDER_MONTHLY",
+                                                         entity_ref=str(ids["prov_org"]), period="2017-01",
+                                                         reason="安全测试样例").id
+        theirs = ("prov", "a")
+    else:
+        theirs = ("a", "b") if role == "enterprise_user" else ("b", "far")
     key = theirs[0] if own else theirs[1]
     return {"submission_id": ids[f"sub_{key}"], "exception_id": ids[f"exc_{key}"]}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from lishui.core import audit, clock
 from lishui.core.actor import Actor
 from lishui.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from lishui.registry import COUNTIES, ZONE_CODE, Division, Organisation, scope_orgs
+from lishui.registry import COUNTIES, ORG_KINDS, ZONE_CODE, Division, Organisation, scope_orgs
 from lishui.stats.models import (
     StatsFigure,
     StatsForm,
@@ -44,8 +44,9 @@ from lishui.stats.rules import (
 
 STATUSES = {"submitted": ("已报送", "Submitted"), "verified": ("县（区）已审核", "Verified by county"),
             "accepted": ("市级已确认", "Accepted by city"), "returned": ("已退回", "Returned")}
-SUBJECTS = {"enterprise": "企业", "park_operator": "园区运营方", "station_operator": "服务站运营商",
-            "warehouse_center": "仓储配送中心", "division": "县（区）"}
+# Who a form is for: any kind of registered organisation but government units, or a county/zone (the officer).
+SUBJECTS = {**{kind: label for kind, label in ORG_KINDS.items() if kind != "government"}, "enterprise": "企业",
+            "division": "县（区）"}
 CHANNELS = {"web": "网页填报", "excel": "Excel 导入", "api": "接口推送", "demo": "演示数据"}
 
 
