@@ -87,3 +87,27 @@ def test_an_offering_without_category_is_refused_by_the_api(app, factory, market
     resp = bearer(app, factory, provider.account).post("/api/v1/marketplace/offerings", json={
         "category": "none", "title": "x", "price_min": "1", "price_max": "2"})
     assert resp.status_code == 422 and resp.json()["fields"][0]["field"] == "category"
+
+
+def test_the_showcase_and_the_provider_directory_as_data(app, factory, market, db):
+    from lishui.marketplace import showcase
+
+    verified = market.provider(name="云和木玩电商服务", category="design", title="木玩主图设计")
+    market.provider(name="待审核服务商", verify=False)
+    ent = market.enterprise(division="331125")
+    with db.unit_of_work() as session:
+        tea = showcase.create_product(session, ent.actor, showcase.ProductInput(name="景宁惠明茶", category="tea",
+                                                                               description="<b>高山</b>云雾茶"))
+        showcase.create_product(session, ent.actor, showcase.ProductInput(name="云和木制玩具", category="toys"))
+        tea_id = tea.id
+    api = bearer(app, factory, factory.account("county_officer"))
+    found = api.get("/api/v1/marketplace/products", params={"q": "惠明茶"}).json()
+    assert found["total"] == 1 and found["items"][0]["id"] == tea_id
+    assert found["items"][0]["description"] == "<b>高山</b>云雾茶"  # data as entered; pages escape it
+    crafts = api.get("/api/v1/marketplace/products", params={"category": "toys"}).json()
+    assert [p["name"] for p in crafts["items"]] == ["云和木制玩具"]
+    names = [p["display_name"] for p in api.get("/api/v1/marketplace/providers").json()]
+    assert "云和木玩电商服务" in names and "待审核服务商" not in names
+    assert verified.account.username
+    anonymous = TestClient(app, base_url="http://127.0.0.1")
+    assert anonymous.get("/api/v1/marketplace/products").status_code == 401

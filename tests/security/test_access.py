@@ -32,10 +32,11 @@ PUBLIC_ALLOW_LIST = {
     "GET /providers/detail",
     "GET /funds/public/notices", "POST /funds/public/objections", "GET /funds/public/awards",
 }
-# Routes for any signed-in user, whatever the role: the account itself and the home page.
+# Routes for any signed-in user, whatever the role: the account itself and the home page; the public showcase and
+# provider directory as data (the pages are public; the API wants a token, like every documented operation).
 SIGNED_IN_ALLOW_LIST = {
     "GET /", "POST /logout", "GET /account/password", "POST /account/password", "GET /account/mfa",
-    "POST /account/mfa", "GET /api/v1/me",
+    "POST /account/mfa", "GET /api/v1/me", "GET /api/v1/marketplace/products", "GET /api/v1/marketplace/providers",
 }
 
 # Path parameters naming records that belong to an organisation or a county: scope must hide them.

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from lishui.core.actor import Actor
 from lishui.core.errors import Forbidden
-from lishui.marketplace import matching, service
+from lishui.marketplace import matching, service, showcase
 from lishui.marketplace.schemas import (
     DemandCreate,
     DemandRead,
@@ -28,7 +29,7 @@ from lishui.marketplace.schemas import (
     TransitionBody,
 )
 from lishui.web.deps import DbSession, RecordId
-from lishui.web.guard import require
+from lishui.web.guard import require, signed_in
 from lishui.web.idempotency import IdempotencyKey, idempotent
 
 router = APIRouter(prefix="/api/v1/marketplace", tags=["marketplace"])
@@ -142,3 +143,53 @@ def figures(session: DbSession, actor: Annotated[Actor, Depends(require("marketp
 def notifications(session: DbSession, actor: Annotated[Actor, Depends(require("marketplace:notification:read"))]
                   ) -> list[NotificationRead]:
     return [NotificationRead.model_validate(n) for n in service.notifications(session, actor)]
+
+
+# ---------------------------------------------------------------- the public catalogue, for systems
+
+
+class ShowcaseProductRead(BaseModel):
+    id: int
+    name: str
+    category: str
+    division_code: str = Field(description="Origin county")
+    description: str
+    certifications: str
+    org_id: int
+
+
+class ShowcasePage(BaseModel):
+    total: int
+    page: int
+    items: list[ShowcaseProductRead]
+
+
+class DirectoryProviderRead(BaseModel):
+    id: int
+    display_name: str
+    kind: str
+    introduction: str
+
+
+@router.get("/products", response_model=ShowcasePage)
+def showcase_products(session: DbSession, _: Annotated[Actor | None, Depends(signed_in())],
+                      q: Annotated[str, Query(max_length=50)] = "", county: Annotated[str, Query(max_length=12)] = "",
+                      category: Annotated[str, Query(max_length=30)] = "",
+                      page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                      per_page: Annotated[int, Query(ge=1, le=100)] = 24) -> ShowcasePage:
+    """The Lishui showcase (丽水专区) as data: published products, searched like the public page."""
+    items, total = showcase.search_products(session, showcase.ProductFilter(q=q, county=county, category=category,
+                                                                            page=page, per_page=per_page))
+    return ShowcasePage(total=total, page=page, items=[ShowcaseProductRead(
+        id=p.id, name=p.name, category=p.category, division_code=p.division_code, description=p.description,
+        certifications=p.certifications, org_id=p.org_id) for p in items])
+
+
+@router.get("/providers", response_model=list[DirectoryProviderRead])
+def provider_directory(session: DbSession, _: Annotated[Actor | None, Depends(signed_in())],
+                       category: Annotated[str, Query(max_length=30)] = "",
+                       county: Annotated[str, Query(max_length=12)] = "",
+                       q: Annotated[str, Query(max_length=50)] = "") -> list[DirectoryProviderRead]:
+    """Verified service providers, as on the public directory (pending or rejected ones never appear)."""
+    return [DirectoryProviderRead(id=p.id, display_name=p.display_name, kind=p.kind, introduction=p.introduction)
+            for p in service.list_providers(session, category=category, county=county, q=q)]
