@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from lishui.policy.engine import EntityColumns
+from lishui.policy.engine import Categorical, EntityColumns
 from lishui.policy.lang import RationalColumn, Type
 from lishui.policy.pack.model import Pack
 from lishui.policy.service import packs
@@ -79,10 +79,13 @@ BOOL_P: dict[str, float] = {"in_cross_border_park": 0.1, "is_cross_border": 0.15
 # ---------------------------------------------------------------- random facts
 
 def make_entities(pack: Pack, n: int, seed: int = 2016) -> dict[str, Any]:
-    """ids, kinds, divisions (object arrays, as the service builds them), columns and present masks."""
+    """ids, kinds, divisions (object arrays for the CSV, and the same as categorical codes, as the service builds
+    them), columns and present masks."""
     rng = np.random.default_rng(seed)
-    kinds = np.array(list(KINDS), dtype=object)[rng.choice(len(KINDS), n, p=list(KINDS.values()))]
-    divisions = np.array(list(DIVISIONS), dtype=object)[rng.choice(len(DIVISIONS), n, p=list(DIVISIONS.values()))]
+    kind_codes = rng.choice(len(KINDS), n, p=list(KINDS.values())).astype(np.int8)
+    kinds = np.array(list(KINDS), dtype=object)[kind_codes]
+    division_codes = rng.choice(len(DIVISIONS), n, p=list(DIVISIONS.values())).astype(np.int8)
+    divisions = np.array(list(DIVISIONS), dtype=object)[division_codes]
     columns: dict[str, Any] = {}
     present: dict[str, np.ndarray] = {}
     for name, decl in pack.symbols.facts.items():
@@ -118,12 +121,15 @@ def make_entities(pack: Pack, n: int, seed: int = 2016) -> dict[str, Any]:
             c[name] = RationalColumn(np.ascontiguousarray(col.num, dtype=np.int64), col.den)
         elif col.dtype.kind in "iu":
             c[name] = np.ascontiguousarray(col, dtype=np.int64)
-    return {"ids": np.arange(1, n + 1), "kinds": kinds, "divisions": divisions, "columns": c, "present": present}
+    return {"ids": np.arange(1, n + 1), "kinds": kinds, "divisions": divisions, "columns": c, "present": present,
+            "kind_codes": Categorical(kind_codes, tuple(KINDS)),
+            "division_codes": Categorical(division_codes, tuple(DIVISIONS))}
 
 
 def entity_columns(pack: Pack, data: dict[str, Any]) -> EntityColumns:
-    return EntityColumns.from_arrays(pack, ids=data["ids"], kinds=data["kinds"], divisions=data["divisions"],
-                                     columns=data["columns"], present=data["present"])
+    return EntityColumns.from_arrays(pack, ids=data["ids"], kinds=data["kind_codes"],
+                                     divisions=data["division_codes"], columns=data["columns"],
+                                     present=data["present"])
 
 
 def nbytes(data: dict[str, Any]) -> int:
