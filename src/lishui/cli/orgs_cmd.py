@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lishui.core.console import console_error, load, operator_actor
-from lishui.core.errors import DomainError
+from lishui.core.console import import_file, load, operator_actor
 from lishui.core.tabular import write_csv, write_xlsx
 from lishui.registry import service
 
@@ -19,24 +18,8 @@ app = typer.Typer(help="Organisations: import from and export to Excel/CSV.", no
 def import_(file: Annotated[Path, typer.Argument(help=".xlsx or .csv with the template's columns", exists=True,
                                                  dir_okay=False)]) -> None:
     """Import organisations. All or nothing: any bad row and nothing is written; errors list row and column."""
-    _, db = load()
-    try:
-        with db.unit_of_work() as session:
-            report = service.import_organisations(session, operator_actor("orgs import"), file.read_bytes(),
-                                                  file.name)
-            if not report.ok:
-                session.rollback()
-                console_error(f"{len(report.errors)} problem(s) in {report.total_rows} rows; nothing imported")
-                for e in report.errors:
-                    typer.echo(f"  row {e.row}, column {e.field}: {e.message}", err=True)
-                raise typer.Exit(1)
-            typer.echo(f"imported {report.created} organisations from {file}")
-    except DomainError as exc:
-        details = "; ".join(f"{f.field}: {f.message}" for f in exc.fields)
-        console_error(exc.message + (f" — {details}" if details else ""))
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+    import_file(file, "orgs import", service.import_organisations,
+                lambda report: f"imported {report.created} organisations from {file}")
 
 
 @app.command("export")

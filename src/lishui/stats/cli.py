@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lishui.core.console import console_error, load, operator_actor
+from lishui.core.console import console_error, import_file, load
 from lishui.core.errors import DomainError
 from lishui.core.tabular import write_csv, write_xlsx
 from lishui.stats import imports, service
@@ -55,21 +55,7 @@ def import_(form: Annotated[str, typer.Argument(help="Form code, e.g. ENT_MONTHL
                                                  dir_okay=False)]) -> None:
     """Import reports of one form. All or nothing: any bad row and nothing is written; errors list row and column.
     Values far from an entity's history are stored and flagged for the officers."""
-    _, db = load()
-    try:
-        with db.unit_of_work() as session:
-            report = imports.import_file(session, operator_actor("stats import"), form, file.read_bytes(), file.name)
-            if not report.ok:
-                session.rollback()
-                more = " (first errors only)" if report.truncated else ""
-                console_error(f"{len(report.errors)} problem(s) in {report.total_rows} rows{more}; nothing imported")
-                for e in report.errors:
-                    typer.echo(f"  row {e.row}, column {e.field}: {e.message}", err=True)
-                raise typer.Exit(1)
-            typer.echo(f"imported {report.created} reports of {report.form} from {file}; {report.flagged} flagged")
-    except DomainError as exc:
-        details = "; ".join(f"{f.field}: {f.message}" for f in exc.fields)
-        console_error(exc.message + (f" — {details}" if details else ""))
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+    import_file(file, "stats import",
+                lambda session, actor, content, name: imports.import_file(session, actor, form, content, name),
+                lambda report: f"imported {report.created} reports of {report.form} from {file}; "
+                               f"{report.flagged} flagged")
