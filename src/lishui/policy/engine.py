@@ -9,7 +9,7 @@ the calculator and files given to the CLI. Both paths give the same answer for e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -309,15 +309,21 @@ class Engine:
 
     # ---------------------------------------------------------------- every entity at once
 
-    def evaluate_batch(self, entities: EntityColumns, year: int, measure_ids: Sequence[str] | None = None
-                       ) -> dict[str, BatchResult]:
+    def evaluate_batch(self, entities: EntityColumns, year: int, measure_ids: Sequence[str] | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> dict[str, BatchResult]:
         """All entities × measures, vectorised. Per-entity answers equal ``evaluate`` (without traces).
 
         One rule-language evaluator serves the whole batch (each fact column is read and each named formula
-        computed once), kind and place comparisons are shared by every measure, and statuses are small codes."""
+        computed once), kind and place comparisons are shared by every measure, and statuses are small codes.
+        ``progress(done, total)`` is called after each measure."""
         ids = list(measure_ids) if measure_ids else list(self.pack.measures)
         shared: dict[Any, Any] = {}
-        return {m: self.batch_measure(self.pack.measures[m], entities, year, shared) for m in ids}
+        out = {}
+        for done, m in enumerate(ids, start=1):
+            out[m] = self.batch_measure(self.pack.measures[m], entities, year, shared)
+            if progress is not None:
+                progress(done, len(ids))
+        return out
 
     def _evaluator(self, program: Any, ent: EntityColumns, on: dt.date, shared: dict[Any, Any]) -> VectorEvaluator:
         key = ("evaluator", id(program))

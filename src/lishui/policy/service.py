@@ -337,15 +337,13 @@ def _batch_job(db: Database, actor: Actor, pack: Pack, year: int, run_id: int) -
             run = session.get(BatchRun, run_id)
             assert run is not None
             run.entities, run.stage = len(entities), "evaluating"
-        engine = _engine(pack)
-        columns = EntityColumns(pack, entities)
-        shared: dict[Any, Any] = {}
-        results = {}
         step = max(1, len(pack.measures) // 10)
-        for done, measure in enumerate(pack.measures.values(), start=1):
-            results[measure.id] = engine.batch_measure(measure, columns, year, shared)
-            if done % step == 0 or done == len(pack.measures):
+
+        def progress(done: int, total: int) -> None:
+            if done % step == 0 or done == total:
                 _progress(db, run_id, "evaluating", done)
+
+        results = _engine(pack).evaluate_batch(EntityColumns(pack, entities), year, progress=progress)
         with db.unit_of_work() as session:
             run = session.get(BatchRun, run_id)
             assert run is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from lishui.core.crypto import sm3
@@ -263,10 +264,11 @@ class Pack:
     validity_note: str = ""  # S2 in plain words
     scope_exceptions: str = ""  # S1: the measures that reach every county, in plain words
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """SM3 over every file the pack was read from (a county pack: its parent's too), in name order. What
-        publication pins: a published version whose files no longer give this hash is refused."""
+        publication pins: a published version whose files no longer give this hash is refused. Computed once per
+        pack object (evaluation checks it on every request)."""
         digest = bytearray()
         for name in sorted(self.sources):
             data = self.sources[name].encode("utf-8")
