@@ -22,6 +22,11 @@ MAPPING: dict[str, tuple[str, Decimal]] = {
     "community_stations": ("community_stations", Decimal(1)),
     "ecommerce_park_area": ("park_area", Decimal(1)),
     "above_size_ecommerce_share": ("above_size_share", Decimal("0.01")),  # percent -> ratio
+    "taobao_villages": ("ecommerce_villages", Decimal(1)),  # 电子商务村（淘宝村）: the county reports' count
+    "taobao_towns": ("ecommerce_towns", Decimal(1)),
+    "provincial_demo_enterprises": ("provincial_demo_enterprises", Decimal(1)),  # the recognition register
+    "provincial_demo_platforms": ("provincial_demo_platforms", Decimal(1)),
+    "provincial_demo_bases": ("provincial_demo_bases", Decimal(1)),
 }
 
 

@@ -1,6 +1,7 @@
 """Demo statistics: recent reports at every step of the approval chain (one flagged, one returned), complete
 accepted years for a few enterprises (so the policy batch finds M21/M22 candidates straight from the
-statistics), county quarterly reports, and the published figures about Lishui e-commerce, labelled as such.
+statistics), county quarterly reports, a few demonstration recognitions (M20, T1), and the published figures
+about Lishui e-commerce, labelled as such.
 
 Deterministic (seeded) and idempotent: nothing is written when demo reports already exist. Reports are written
 directly with the channel ``demo`` (they bypass the lock dates of past periods, as a migration of old data would).
@@ -97,6 +98,26 @@ def _accept(session: Session, ids: list[int], revision_by: str) -> None:
     record_figures(session, ids)
 
 
+def _recognitions(session: Session, actor: Actor, growers: list[Organisation]) -> int:
+    """The demonstration register (二(六)): T1 progress on the dashboard, and M20 found from the register."""
+    form = get_form(session, "DEMO_RECOGNITION")
+    others = {kind: session.scalar(select(Organisation).where(Organisation.kind == kind).order_by(Organisation.id))
+              for kind in ("park_operator", "service_provider")}
+    wanted: list[tuple[Organisation | None, int, str, int]] = [
+        (growers[1] if len(growers) > 1 else None, 2017, "enterprise_level", 2),
+        (growers[2] if len(growers) > 2 else None, 2016, "enterprise_level", 1),
+        (others["park_operator"], 2016, "base_level", 2),
+        (others["service_provider"], 2017, "platform_level", 3),
+    ]
+    rows = [Row(0, f"o{org.id}", org.id, org.division_code, parse_period("year", str(year)),
+                {key: str(level), "document": f"演示数据：认定文件〔{year}〕{n + 1}号"})
+            for n, (org, year, key, level) in enumerate(wanted) if org is not None]
+    write_rows(session, actor, form, rows, "demo")
+    _accept(session, list(session.scalars(select(StatsSubmission.id).where(StatsSubmission.form_id == form.id))),
+            "demo-city")
+    return len(rows)
+
+
 def generate(session: Session, actor: Actor, *, seed: int = 20180) -> DemoStats:
     out = DemoStats()
     if session.scalar(select(StatsRevision.id).where(StatsRevision.channel == "demo").limit(1)) is not None:
@@ -178,6 +199,7 @@ def generate(session: Session, actor: Actor, *, seed: int = 20180) -> DemoStats:
     _accept(session, list(session.scalars(select(StatsSubmission.id).where(StatsSubmission.form_id == county.id))),
             "demo-city")
     out.reports += len(county_rows)
+    out.reports += _recognitions(session, actor, growers)
     audit.record(session, actor, "stats.demo.load", object_type="stats", object_id="",
                  detail={"reports": out.reports, "public_figures": out.public_figures})
     return out

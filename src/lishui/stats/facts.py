@@ -25,6 +25,8 @@ RETAIL = "ENT_MONTHLY_RETAIL"
 INCLUSION = "STATS_INCLUSION"
 PARK = "PARK_QUARTERLY"
 WAREHOUSE = "WAREHOUSE_DAILY"
+RECOGNITION = "DEMO_RECOGNITION"
+LEVELS = ("enterprise_level", "platform_level", "base_level", "village_town_level")
 FEN = Decimal(100)
 LARGE = 5000  # from this many organisations, read the whole form and filter in memory
 
@@ -72,14 +74,15 @@ def _yuan(fen: int) -> Decimal:
 @dataclass
 class StatsFacts:
     """Online retail (the year, the base year, the highest earlier year), first inclusion in the statistics
-    bureau's system, park area, occupancy and retail, warehouse-center orders, days and clients."""
+    bureau's system, park area, occupancy and retail, warehouse-center orders, days and clients, and the
+    demonstration level recognised in the year (M20)."""
 
     name: str = "stats"
     provides: frozenset[str] = frozenset({
         "online_retail", "online_retail_base", "online_retail_highest_prior", "online_retail_included",
         "first_included_year", "park_ecommerce_retail", "park_agri_ecommerce_retail", "park_usable_area",
         "park_operating_area", "park_ecommerce_occupied_area", "orders_shipped", "days_operated",
-        "enterprises_served"})
+        "enterprises_served", "demonstration_level"})
     # Where the last answer came from: org id -> fact -> ["<submission id>#<revision>", ...]
     last_sources: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
@@ -90,6 +93,7 @@ class StatsFacts:
         self._inclusion(session, org_ids, year, facts, sources)
         self._parks(session, org_ids, year, facts, sources)
         self._warehouses(session, org_ids, year, facts, sources)
+        self._recognitions(session, org_ids, year, facts, sources)
         self.last_sources = dict(sources)
         return dict(facts)
 
@@ -163,6 +167,15 @@ class StatsFacts:
             facts[org_id]["enterprises_served"] = max(int(r.values.get("clients_total", "0")) for r in rows)
             for fact in ("orders_shipped", "days_operated", "enterprises_served"):
                 sources[org_id][fact] = refs
+
+    def _recognitions(self, session: Session, org_ids: Sequence[int], year: int, facts: dict[int, dict[str, Any]],
+                      sources: dict[int, dict[str, list[str]]]) -> None:
+        """The highest level recognised in the year, over the categories (enterprise, platform, base, village or
+        town); 0 when the year's entry names none. Without an accepted entry for the year: nothing."""
+        for row in accepted(session, RECOGNITION, org_ids, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+            facts[row.org_id]["demonstration_level"] = max((int(row.values[k]) for k in LEVELS if row.values.get(k)),
+                                                           default=0)
+            sources[row.org_id]["demonstration_level"] = [row.source]
 
 
 PROVIDER = StatsFacts()

@@ -31,7 +31,7 @@ from lishui.stats.rules import (
     parse_period,
     spec_of,
 )
-from lishui.stats.service import SUBJECTS, division_name, get_form, lock_date, may_report
+from lishui.stats.service import SUBJECTS, division_name, get_form, lock_date, may_report, subject_fits
 
 ORG_COLUMN = "统一社会信用代码"
 DIVISION_COLUMN = "县（区）"
@@ -118,7 +118,7 @@ class _Entities:
         if found is None:
             raise BadValue(f"未找到统一社会信用代码为 {text[:18]} 的机构，或该机构不在您的管辖范围内")
         org_id, kind, division, name = found
-        if kind != self.form.subject:
+        if not subject_fits(self.form, kind):
             raise BadValue(f"“{name}”不是{SUBJECTS.get(self.form.subject, self.form.subject)}")
         return f"o{org_id}", org_id, division
 

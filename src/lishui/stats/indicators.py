@@ -1,6 +1,7 @@
 """Indicators from accepted figures, for the city, each county and the zone, by month, quarter or year, with the
 change on the same period of the year before. Flows (online retail) add up over a period; stocks (stations,
-villages, park area) take each entity's latest accepted report in the period."""
+villages, park area) take each entity's latest accepted report in the period; tallies (demonstration units) count
+the entities recognised at a level by the end of the period, in that period or before (a recognition stands)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ class Indicator:
     unit: str
     form: str
     field: str
-    kind: str = "flow"  # flow: sum over the period | stock: latest report in the period | share: ratio of stocks
+    # flow: sum over the period | stock: latest report in the period | share: ratio of stocks
+    # | tally: entities whose value reached ``at_least`` by the end of the period
+    kind: str = "flow"
     divisor: str = ""  # for shares: the field the ratio is taken over
+    at_least: Decimal = Decimal(1)  # for tallies
     scale: Decimal = Decimal(1)  # canonical value -> shown unit (fen -> 万元)
 
 
@@ -55,6 +59,13 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in [
               kind="stock"),
     Indicator("park_ecommerce_retail", "电商园区电子商务零售额", "Park online retail", "万元", "PARK_QUARTERLY",
               "ecommerce_retail", scale=WAN_YUAN),
+    # 省示范 (T1): recognised at provincial level or above (a national recognition counts: docs/decisions.md).
+    Indicator("provincial_demo_enterprises", "省级以上示范电子商务企业", "Provincial (or national) demonstration "
+              "enterprises", "家", "DEMO_RECOGNITION", "enterprise_level", kind="tally", at_least=Decimal(2)),
+    Indicator("provincial_demo_platforms", "省级以上示范电子商务平台", "Provincial (or national) demonstration "
+              "platforms", "家", "DEMO_RECOGNITION", "platform_level", kind="tally", at_least=Decimal(2)),
+    Indicator("provincial_demo_bases", "省级以上示范电子商务产业基地", "Provincial (or national) demonstration bases",
+              "家", "DEMO_RECOGNITION", "base_level", kind="tally", at_least=Decimal(2)),
 ]}
 GRANULARITIES = {"month": ("月", "Month"), "quarter": ("季", "Quarter"), "year": ("年", "Year")}
 JURISDICTIONS = (*COUNTIES, ZONE_CODE)
@@ -66,6 +77,18 @@ def bucket(day: dt.date, granularity: str) -> str:
     if granularity == "quarter":
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return str(day.year)
+
+
+def bucket_end(column: str) -> dt.date:
+    """The last day of a column ("2017-03", "2017-Q1", "2017")."""
+    year = int(column[:4])
+    if "-Q" in column:
+        month = 3 * int(column[-1])
+    elif "-" in column:
+        month = int(column[5:7])
+    else:
+        month = 12
+    return (dt.date(year, month, 1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 def buckets(year: int, granularity: str) -> list[str]:
@@ -125,7 +148,29 @@ def _raw(session: Session, ind: Indicator, key: str, start: dt.date, end: dt.dat
     return out
 
 
+def _tally(session: Session, ind: Indicator, year: int, granularity: str) -> dict[tuple[str, str], Decimal]:
+    """(division, column) -> entities whose accepted value reached ``at_least`` in a period starting by the
+    column's end. An entity counts once, in the division of its first such report."""
+    form_id = select(StatsForm.id).where(StatsForm.code == ind.form).scalar_subquery()
+    stmt = (select(StatsFigure.entity_key, StatsFigure.division_code, StatsFigure.period_start)
+            .where(StatsFigure.form_id == form_id, StatsFigure.field_key == ind.field,
+                   StatsFigure.value >= ind.at_least, StatsFigure.period_start <= dt.date(year, 12, 31))
+            .order_by(StatsFigure.period_start))
+    first: dict[str, tuple[str, dt.date]] = {}
+    for entity, division, period_start in session.execute(stmt).tuples():
+        first.setdefault(entity, (division, period_start))
+    out: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for column in buckets(year, granularity):
+        end = bucket_end(column)
+        for division, since in first.values():
+            if since <= end:
+                out[(division, column)] += 1
+    return dict(out)
+
+
 def _values(session: Session, ind: Indicator, year: int, granularity: str) -> dict[tuple[str, str], Decimal]:
+    if ind.kind == "tally":
+        return _tally(session, ind, year, granularity)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     raw = _raw(session, ind, ind.field, start, end, granularity)
     if ind.kind != "share":

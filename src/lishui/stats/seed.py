@@ -113,6 +113,24 @@ FORMS: list[dict[str, Any]] = [
              {"min": "2000", "required": False}),
         ],
     },
+    {
+        "code": "DEMO_RECOGNITION", "title": "电子商务示范认定名录", "title_en": "E-commerce demonstration recognitions",
+        "period_type": "year", "subject": "organisation", "reported_by": "officer", "deadline_days": 60,
+        "lock_days": None, "jump_factor": "10", "z_threshold": "3",
+        "description": "商务部门按年度登记本辖区单位获得的电子商务示范认定（二(六)）：示范企业、平台、基地、"
+                       "电子商务村镇，级别 1 = 市级，2 = 省级，3 = 国家级；同一年同一类别多次认定时填最高级别。",
+        "fields": [
+            ("enterprise_level", "示范企业认定级别（1 市级 2 省级 3 国家级）", "Demonstration enterprise: level", "integer",
+             "级", {"min": "1", "max": "3", "required": False}),
+            ("platform_level", "示范平台认定级别", "Demonstration platform: level", "integer", "级",
+             {"min": "1", "max": "3", "required": False}),
+            ("base_level", "示范基地（园区）认定级别", "Demonstration base: level", "integer", "级",
+             {"min": "1", "max": "3", "required": False}),
+            ("village_town_level", "电子商务示范村镇认定级别", "Demonstration village or town: level", "integer", "级",
+             {"min": "1", "max": "3", "required": False}),
+            ("document", "认定文件（发文机关、文号）", "Recognition document", "text", "", {"max": "200"}),
+        ],
+    },
 ]
 
 
@@ -125,6 +143,8 @@ def field_rows(form_ids: dict[str, int]) -> list[dict[str, Any]]:
     """Rows of stats_form_fields for forms whose ids are given by code."""
     rows = []
     for form in FORMS:
+        if form["code"] not in form_ids:
+            continue
         for order, (key, label, label_en, type_, unit, opts) in enumerate(form["fields"]):
             rows.append({"form_id": form_ids[form["code"]], "key": key, "label": label, "label_en": label_en,
                          "type": type_, "unit": unit, "required": opts.get("required", True),

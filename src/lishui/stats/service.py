@@ -44,9 +44,16 @@ from lishui.stats.rules import (
 
 STATUSES = {"submitted": ("已报送", "Submitted"), "verified": ("县（区）已审核", "Verified by county"),
             "accepted": ("市级已确认", "Accepted by city"), "returned": ("已退回", "Returned")}
-# Who a form is for: any kind of registered organisation but government units, or a county/zone (the officer).
+# Who a form is for: any kind of registered organisation but government units, any organisation at all
+# ("organisation": registers an officer keeps, such as demonstration recognitions, which towns also receive), or
+# a county/zone (the officer).
 SUBJECTS = {**{kind: label for kind, label in ORG_KINDS.items() if kind != "government"}, "enterprise": "企业",
-            "division": "县（区）"}
+            "organisation": "各类单位", "division": "县（区）"}
+
+
+def subject_fits(form: StatsForm, kind: str) -> bool:
+    """Whether an organisation of this kind may be the subject of a form's report."""
+    return form.subject == "organisation" or form.subject == kind
 CHANNELS = {"web": "网页填报", "excel": "Excel 导入", "api": "接口推送", "demo": "演示数据"}
 
 
@@ -152,7 +159,7 @@ def resolve_entity(session: Session, actor: Actor, form: StatsForm, ref: Any) ->
         org = session.scalar(stmt.where(cond))
         if org is None:
             raise NotFound("机构不存在或不在您的管辖范围内")
-    if org.kind != form.subject:
+    if not subject_fits(form, org.kind):
         raise ValidationFailed(f"“{form.title}”由{SUBJECTS.get(form.subject, form.subject)}填报",
                                [FieldError("entity", f"“{org.name}”不是{SUBJECTS.get(form.subject, form.subject)}")])
     return entity_of_org(org)
@@ -658,7 +665,7 @@ def workspace(session: Session, actor: Actor) -> list[Due]:
     for form in list_forms(session):
         if not may_report(actor, form):
             continue
-        if form.reported_by == "self" and org is not None and org.kind == form.subject:
+        if form.reported_by == "self" and org is not None and subject_fits(form, org.kind):
             entities.append((form, entity_of_org(org)))
         elif form.subject == "division" and actor.scope == "division" and actor.scope_division:
             entities.append((form, entity_of_division(actor.scope_division, division_name(actor.scope_division))))
@@ -681,8 +688,10 @@ def officer_entities(session: Session, actor: Actor, form: StatsForm, limit: int
         if actor.scope == "division" and actor.scope_division:
             return [entity_of_division(actor.scope_division, division_name(actor.scope_division))]
         return [entity_of_division(c, division_name(c)) for c in (*COUNTIES, ZONE_CODE)]
-    orgs = session.scalars(scope_orgs(select(Organisation), actor).where(Organisation.kind == form.subject)
-                           .order_by(Organisation.name).limit(limit))
+    stmt = scope_orgs(select(Organisation), actor)
+    if form.subject != "organisation":
+        stmt = stmt.where(Organisation.kind == form.subject)
+    orgs = session.scalars(stmt.order_by(Organisation.name).limit(limit))
     return [entity_of_org(o) for o in orgs]
 
 
