@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lishui.policy.lang import LangError, RationalColumn, Type, VectorEvaluator, explain
+from lishui.policy.lang import LangError, RationalColumn, Rows, Type, VectorEvaluator, explain
 from lishui.policy.pack.model import Measure, Pack
 
 Status = Literal["eligible", "not_eligible", "out_of_scope", "not_covered", "not_beneficiary", "external_unset",
@@ -325,11 +325,18 @@ class Engine:
                 progress(done, len(ids))
         return out
 
-    def _evaluator(self, program: Any, ent: EntityColumns, on: dt.date, shared: dict[Any, Any]) -> VectorEvaluator:
-        key = ("evaluator", id(program))
+    def _evaluator(self, program: Any, ent: EntityColumns, on: dt.date, shared: dict[Any, Any],
+                   rows: tuple[Any, np.ndarray] | None = None) -> VectorEvaluator:
+        """One evaluator (and so one memo of computed columns) per program and set of rows, shared by measures."""
+        key = ("evaluator", id(program), None if rows is None else rows[0])
         ev = shared.get(key)
         if ev is None:
-            ev = shared[key] = VectorEvaluator(program, ent.columns, self.params, as_of=on, size=ent.size)
+            if rows is None:
+                ev = VectorEvaluator(program, ent.columns, self.params, as_of=on, size=ent.size)
+            else:
+                taken = shared.setdefault(("rows", rows[0]), Rows(ent.columns, rows[1]))
+                ev = VectorEvaluator(program, taken, self.params, as_of=on, size=len(rows[1]))
+            shared[key] = ev
         return ev
 
     def batch_measure(self, measure: Measure, ent: EntityColumns, year: int,
@@ -371,6 +378,13 @@ class Engine:
         if measure.external is not None and self.pack.parameters[measure.external.param].unset:
             mark(active, "external_unset")
             return out
+        # The rows this measure can concern (its kinds, its jurisdictions): when they are a minority, conditions and
+        # amounts are computed over those rows only, shared by the measures with the same kinds and scope.
+        scope_key = ("scope", tuple(sorted(set(measure.beneficiary_kinds or ()))), measure.all_counties)
+        if scope_key not in shared:
+            shared[scope_key] = np.flatnonzero(active) if active.sum() < SUBSET_BELOW * n else None
+        taken = shared[scope_key]
+        rows = None if taken is None else (scope_key, taken)
         have = np.ones(n, dtype=bool)
         for f in required_facts(measure):
             present = ent.present.get(f)
@@ -382,26 +396,43 @@ class Engine:
         active &= have
         if not active.any():
             return out
-        ev = self._evaluator(measure.amount.program, ent, as_of(self.pack, year), shared)
-        passed_all = active.copy()
+        ev = self._evaluator(measure.amount.program, ent, as_of(self.pack, year), shared, rows)
+        # From here on, arrays are over the evaluated rows (all of them, or the taken ones) and scattered back.
+        local_active = active if taken is None else active[taken]
+        m = len(local_active)
+        first = failed_first if taken is None else np.full(m, -1, dtype=np.int8)
+        count = failed_count if taken is None else np.zeros(m, dtype=np.int8)
+
+        def mark_local(mask: np.ndarray, status: Status) -> None:
+            if taken is None:
+                mark(mask, status)
+            else:
+                codes[taken] += mask.view(np.int8) * int(STATUS_CODE[status])
+
+        def money(name: str) -> np.ndarray:
+            column = ent.money_column(name)
+            return column if taken is None else column[taken]
+
+        passed_all = local_active.copy()
+        unclosable = None
         for i, cond in enumerate(measure.conditions):
             col = ev.evaluate_node(cond.expr.expr, Type.BOOL, cond.expr.types)
             if col.errors is not None:
-                mark(active & col.errors, "error")
-                active &= ~col.errors
+                mark_local(local_active & col.errors, "error")
+                local_active &= ~col.errors
                 passed_all &= ~col.errors
-            failed = active & ~col.values
-            failed_first[:] += (failed & (failed_first < 0)).view(np.int8) * np.int8(i + 1)
-            failed_count[:] += failed.view(np.int8)
+            failed = local_active & ~col.values
+            first[:] += (failed & (first < 0)).view(np.int8) * np.int8(i + 1)
+            count[:] += failed.view(np.int8)
             if cond.closable is not None and failed.any():
                 can = ev.evaluate_node(cond.closable.expr, Type.BOOL, cond.closable.types)
                 stuck = failed & ~can.values if can.errors is None else failed & ~(can.values & ~can.errors)
-                out.unclosable = stuck if out.unclosable is None else out.unclosable | stuck
+                unclosable = stuck if unclosable is None else unclosable | stuck
             passed_all &= col.values
-        passed_all &= active
+        passed_all &= local_active
         col = ev.evaluate_node(measure.amount.expr, measure.amount.type, measure.amount.types)
         if col.errors is not None:
-            mark(passed_all & col.errors, "error")
+            mark_local(passed_all & col.errors, "error")
             passed_all &= ~col.errors
         raw = np.multiply(col.values, passed_all).astype(np.int64, copy=False)
         value = raw
@@ -412,14 +443,31 @@ class Engine:
                 value = np.minimum(value, limit)
             else:
                 kind = {"per_year": "year", "lifetime": "lifetime", "per_asset": "asset"}[cap_kind]
-                value = np.minimum(value, np.maximum(limit - ent.money_column(received_fact(measure.id, kind)), 0))
+                value = np.minimum(value, np.maximum(limit - money(received_fact(measure.id, kind)), 0))
         if measure.funding.includes_provincial:
-            value = np.maximum(value - ent.money_column(provincial_fact(measure.id)), 0)
-        out.before_caps_fen = raw
-        out.amount_fen = value if value is not raw else raw.copy()  # zero wherever passed_all is false
-        mark(passed_all, "eligible")
+            value = np.maximum(value - money(provincial_fact(measure.id)), 0)
+        if taken is None:
+            out.before_caps_fen = raw
+            out.amount_fen = value if value is not raw else raw.copy()  # zero wherever passed_all is false
+            out.unclosable = unclosable
+            mark(passed_all, "eligible")
+            return out
+        out.before_caps_fen = np.zeros(n, dtype=np.int64)
+        out.before_caps_fen[taken] = raw
+        out.amount_fen = np.zeros(n, dtype=np.int64)
+        out.amount_fen[taken] = value
+        failed_first[taken] = first
+        failed_count[taken] = count
+        if unclosable is not None:
+            out.unclosable = np.zeros(n, dtype=bool)
+            out.unclosable[taken] = unclosable
+        mark_local(passed_all, "eligible")
         return out
 
+
+# Evaluate over the rows in a measure's scope when they are fewer than this share of the batch (taking rows costs
+# a copy of each column read; over half the rows, computing on every row is as quick).
+SUBSET_BELOW = 0.6
 
 STATUSES: tuple[Status, ...] = ("not_eligible", "eligible", "out_of_scope", "not_covered", "not_beneficiary",
                                 "external_unset", "missing_facts", "error")

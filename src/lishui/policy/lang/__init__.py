@@ -27,7 +27,7 @@ from .program import CompiledExpression, Formula, Program, Result, check_program
 from .sources import FormulaSource, Untyped, broken_formulas, compile_in_program, compile_sources
 from .symbols import FactDecl, ParamDecl, ParamShape, SymbolTable, Type
 from .values import Dated, Schedule
-from .vector import RationalColumn, VectorColumn, VectorEvaluator
+from .vector import RationalColumn, Rows, VectorColumn, VectorEvaluator
 
 __all__ = [
     "CompiledExpression",
@@ -48,6 +48,7 @@ __all__ = [
     "Program",
     "RationalColumn",
     "Result",
+    "Rows",
     "Schedule",
     "Source",
     "Span",

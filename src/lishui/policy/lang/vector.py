@@ -49,6 +49,38 @@ class RationalColumn:
     den: Any = 1
 
 
+class Rows(Mapping[str, Any]):
+    """Some rows of a mapping of fact columns, taken from a column the first time it is read: evaluating a
+    measure only over the entities it can concern (its beneficiary kinds, its jurisdictions) without copying
+    the facts it never reads."""
+
+    def __init__(self, columns: Mapping[str, Any], rows: np.ndarray) -> None:
+        self.source = columns
+        self.rows = rows
+        self._taken: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._taken.get(name)
+        if found is None:
+            raw = self.source[name]
+            if isinstance(raw, RationalColumn):
+                den = raw.den[self.rows] if _is_array(raw.den) else raw.den
+                found = RationalColumn(np.asarray(raw.num)[self.rows], den)
+            else:
+                found = np.asarray(raw)[self.rows]
+            self._taken[name] = found
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.source
+
+    def __iter__(self) -> Any:
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+
 @dataclass(slots=True)
 class VNum:
     num: Int
@@ -247,7 +279,8 @@ class VectorEvaluator:
         self.columns = columns
         self.params = params
         self.as_of = as_of
-        lengths = {len(v.num) if isinstance(v, RationalColumn) else len(v) for v in columns.values()}
+        lengths = ({len(columns.rows)} if isinstance(columns, Rows) else
+                   {len(v.num) if isinstance(v, RationalColumn) else len(v) for v in columns.values()})
         if size is None:
             if len(lengths) != 1:
                 raise LangEvalError("无法确定实体个数：请给出 size，或至少给出一列事实" if not lengths
