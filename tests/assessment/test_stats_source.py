@@ -6,27 +6,34 @@ from __future__ import annotations
 from decimal import Decimal
 
 from lishui.assessment import indicators
+from lishui.assessment.models import Observation
 from tests.stats.helpers import chain
 from tests.stats.test_facts import never_lock, report_year
 
 
-def test_accepted_online_retail_replaces_the_typed_in_figure(db, factory):
+def test_accepted_statistics_fill_what_no_officer_recorded_and_replace_public_figures(db, factory):
     never_lock(db)
-    liandu = chain(factory, "331102")
+    liandu, jinyun = chain(factory, "331102"), chain(factory, "331122")
     report_year(db, liandu, 2017, 150_000)  # 12 accepted months of 150,000 yuan
+    report_year(db, jinyun, 2017, 10_000)
     with db.unit_of_work() as session:
         indicators.record(session, liandu.city, indicator="city_online_retail", division="331102", period="2016",
                           value="999")
-        indicators.record(session, liandu.city, indicator="city_online_retail", division="331102", period="2017",
-                          value="999")
+        indicators.record(session, liandu.city, indicator="city_online_retail", division="331122", period="2017",
+                          value="5000000")  # the statistics bureau's figure for the county: it stands
+        session.add(Observation(indicator="city_online_retail", division_code="331102", period="2017", year=2017,
+                                value=Decimal(7), source="public", reference="某报", recorded_by="test"))
     with db.unit_of_work() as session:
-        table = indicators.value_table(session, "city_online_retail", ["331102", "331122"],
+        table = indicators.value_table(session, "city_online_retail", ["331102", "331122", "331181"],
                                        ["2016", "2017", "2017Q1", "2017-03"])
-    assert table[("331102", "2017")] == indicators.Value(Decimal("1800000.0000"), "stats")
+    assert table[("331102", "2017")] == indicators.Value(Decimal("1800000.0000"), "stats"), "over the public one"
+    assert table[("331102", "2017")].label == "统计报表汇总"
     assert table[("331102", "2017Q1")].value == Decimal("450000.0000")
     assert table[("331102", "2017-03")].value == Decimal("150000.0000")
-    assert table[("331102", "2016")].value == Decimal(999) and table[("331102", "2016")].source != "stats"
-    assert ("331122", "2017") not in table
+    assert table[("331102", "2016")].value == Decimal(999) and table[("331102", "2016")].source == "entered"
+    assert table[("331122", "2017")].value == Decimal(5_000_000) and table[("331122", "2017")].label == "填报"
+    assert table[("331122", "2017Q1")].value == Decimal("30000.0000"), "no recorded quarter: the sum fills it"
+    assert ("331181", "2017") not in table
 
 
 def test_fund_money_paid_is_an_indicator_by_county_and_city(db, factory):

@@ -71,7 +71,7 @@ class PageWatch:
 def page(browser) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15000)  # generous: a loaded 2-core machine can be slow; a hang still fails
     yield context.new_page()
     context.close()
 

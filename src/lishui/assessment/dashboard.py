@@ -70,15 +70,14 @@ def build(session: Session, *, indicator: str, division: str, year: int, grain: 
     info = indicators.INDICATORS[indicator]
     periods = trend_periods(year, grain if grain in GRAINS else "year")
     trend_values = indicators.value_table(session, indicator, [division], periods)
-    trend_rows = [[p, v.value, "公开数据" if v.is_public else "填报/导入", v.reference]
+    trend_rows = [[p, v.value, v.label, v.reference]
                   for p in periods if (v := trend_values.get((division, p))) is not None]
     county_codes = [c for c in names if c != CITY_CODE]
     county_values = indicators.value_table(session, indicator, county_codes, [str(year)])
     county_rows = []
     for code in county_codes:
         v = county_values.get((code, str(year)))
-        county_rows.append([names[code], v.value if v else None, ("公开数据" if v.is_public else "填报/导入") if v
-                            else "无数据"])
+        county_rows.append([names[code], v.value if v else None, v.label if v else "无数据"])
     gauge_rows = []
     for p in targets.progress(session, targets.default_pack(), division, year):
         percent = min(p.percent, 100) if p.percent is not None else None

@@ -4,6 +4,7 @@ Values come through ``IndicatorSource``s registered here (like ``policy.facts.re
 statistics subsystem registers its computed indicators after merge and takes precedence for what it provides.
 The source shipped here is the observations table: values an officer enters or imports (every correction a new
 revision, never overwritten), and the public figures (labelled as such) loaded by ``load_public_figures``.
+A recorded value outranks a registered source's; a registered source's outranks a public figure (``value_table``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ def parse_period(text: str) -> tuple[str, int, dt.date]:
 
 # ---------------------------------------------------------------- sources
 
+SOURCE_LABELS = {"public": "公开数据", "entered": "填报", "import": "导入", "stats": "统计报表汇总",
+                 "funds": "资金兑付记录"}
+
+
 @dataclass(frozen=True)
 class Value:
     value: Decimal
@@ -96,6 +101,11 @@ class Value:
     @property
     def is_public(self) -> bool:
         return self.source == "public"
+
+    @property
+    def label(self) -> str:
+        """Where the value comes from, as the dashboard and bulletins say it."""
+        return SOURCE_LABELS.get(self.source, self.source)
 
 
 class IndicatorSource(Protocol):
@@ -147,12 +157,16 @@ OBSERVATIONS = ObservationSource()
 
 def value_table(session: Session, indicator: str, division_codes: Sequence[str],
                 periods: Sequence[str]) -> dict[tuple[str, str], Value]:
-    """Values for every (division, period) asked: a registered source providing the indicator wins over the
-    observations table (as a statistics subsystem's accepted data replaces typed-in figures)."""
+    """Values for every (division, period) asked. A figure an officer recorded (entered or imported: the official
+    figure, e.g. the statistics bureau's) stands; a registered source (accepted statistics, funds paid) fills the
+    periods no officer recorded and replaces public figures; public figures fill what is left."""
     out = OBSERVATIONS.values(session, indicator, division_codes, periods)
     for source in _SOURCES:
         if indicator in source.provides:
-            out.update(source.values(session, indicator, division_codes, periods))
+            for key, value in source.values(session, indicator, division_codes, periods).items():
+                held = out.get(key)
+                if held is None or held.is_public:
+                    out[key] = value
     return out
 
 

@@ -1,7 +1,8 @@
 """The statistics subsystem's indicators (computed from accepted reports) as an assessment indicator source.
 
-Registered when ``lishui.assessment`` is imported. For the periods where statistics has accepted figures they
-replace the officer-entered observations; elsewhere the observations (and the public figures) stay."""
+Registered when ``lishui.assessment`` is imported. Where statistics has accepted figures they fill the periods
+no officer recorded a figure for and replace public figures; a recorded (official) figure stands, because the
+platform's reporters are not every enterprise of a county (``indicators.value_table``)."""
 
 from __future__ import annotations
 

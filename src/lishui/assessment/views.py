@@ -30,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 SECTION = "考核督查"
 register(NavEntry(SECTION, "责任任务督查", "Responsibility tasks", "/assessment/tasks", "assessment:task:read",
-                  order=300))
+                  order=500))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
@@ -249,9 +249,9 @@ def unit_link(request: Request, session: DbSession, posted: PostedForm,
 # ---------------------------------------------------------------- indicators and targets
 
 register(NavEntry(SECTION, "指标数据", "Indicator data", "/assessment/indicators", "assessment:indicator:read",
-                  order=310))
+                  order=510))
 register(NavEntry(SECTION, "2018年目标进度", "2018 targets", "/assessment/targets", "assessment:indicator:read",
-                  order=320))
+                  order=520))
 
 
 def _indicator_page(request: Request, session: Session, actor: Actor, indicator: str = "", division: str = "",
@@ -365,8 +365,8 @@ def target_breakdown(request: Request, session: DbSession, posted: PostedForm,
 # ---------------------------------------------------------------- county assessment
 
 register(NavEntry(SECTION, "县（区）考核排名", "County ranking", "/assessment/scorecards", "assessment:scorecard:read",
-                  order=330))
-register(NavEntry(SECTION, "考核方案", "Scoring scheme", "/assessment/scheme", "assessment:scheme:write", order=340))
+                  order=530))
+register(NavEntry(SECTION, "考核方案", "Scoring scheme", "/assessment/scheme", "assessment:scheme:write", order=540))
 SCHEME_ROWS = 8
 
 
@@ -425,7 +425,7 @@ def scheme_save(request: Request, session: DbSession, posted: PostedForm,
 
 # ---------------------------------------------------------------- dashboard
 
-register(NavEntry(SECTION, "数据看板", "Dashboard", "/assessment/dashboard", "assessment:indicator:read", order=305))
+register(NavEntry(SECTION, "数据看板", "Dashboard", "/assessment/dashboard", "assessment:indicator:read", order=505))
 
 
 def _dashboard(session: Session, indicator: str, division: str, year: int | None,
@@ -469,7 +469,7 @@ def dashboard_export(session: DbSession,
 # ---------------------------------------------------------------- bulletins
 
 register(NavEntry(SECTION, "进度通报", "Progress bulletins", "/assessment/bulletins", "assessment:bulletin:read",
-                  order=350))
+                  order=550))
 PDF = "application/pdf"
 
 

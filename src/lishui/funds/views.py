@@ -31,14 +31,14 @@ from lishui.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 SECTION = "专项资金"
-register(NavEntry(SECTION, "我的申报", "My claims", "/funds/my", "funds:claim:apply", order=300))
-register(NavEntry(SECTION, "新建申报", "New claim", "/funds/apply", "funds:claim:apply", order=305))
-register(NavEntry(SECTION, "审核审批", "Review queue", "/funds/claims", "funds:claim:review", order=310))
-register(NavEntry(SECTION, "审批", "Approvals", "/funds/claims?state=notice", "funds:claim:approve", order=312))
-register(NavEntry(SECTION, "预算执行", "Budget execution", "/funds/budget", "funds:budget:read", order=320))
-register(NavEntry(SECTION, "资金拨付", "Disbursement", "/funds/finance", "funds:payment:read", order=330))
-register(NavEntry(SECTION, "节假日", "Holiday calendar", "/funds/holidays", "funds:holiday:write", order=340))
-register(NavEntry(SECTION, "公示与公开", "Notices and awards", "/funds/public/notices", None, order=350))
+register(NavEntry(SECTION, "我的申报", "My claims", "/funds/my", "funds:claim:apply", order=400))
+register(NavEntry(SECTION, "新建申报", "New claim", "/funds/apply", "funds:claim:apply", order=405))
+register(NavEntry(SECTION, "审核审批", "Review queue", "/funds/claims", "funds:claim:review", order=410))
+register(NavEntry(SECTION, "审批", "Approvals", "/funds/claims?state=notice", "funds:claim:approve", order=412))
+register(NavEntry(SECTION, "预算执行", "Budget execution", "/funds/budget", "funds:budget:read", order=420))
+register(NavEntry(SECTION, "资金拨付", "Disbursement", "/funds/finance", "funds:payment:read", order=430))
+register(NavEntry(SECTION, "节假日", "Holiday calendar", "/funds/holidays", "funds:holiday:write", order=440))
+register(NavEntry(SECTION, "公示与公开", "Notices and awards", "/funds/public/notices", None, order=450))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]

@@ -36,26 +36,26 @@ from lishui.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 SECTION = "公共服务平台"
-register(NavEntry(SECTION, "需求大厅", "Demands", "/marketplace/demands", "marketplace:demand:read", order=300))
+register(NavEntry(SECTION, "需求大厅", "Demands", "/marketplace/demands", "marketplace:demand:read", order=600))
 register(NavEntry(SECTION, "发布需求", "Post a demand", "/marketplace/demands/new", "marketplace:demand:write",
-                  order=305))
+                  order=605))
 register(NavEntry(SECTION, "服务项目", "Engagements", "/marketplace/engagements", "marketplace:engagement:read",
-                  order=310))
+                  order=610))
 register(NavEntry(SECTION, "服务商工作台", "Provider workspace", "/marketplace/provider", "marketplace:provider:write",
-                  order=315))
+                  order=615))
 register(NavEntry(SECTION, "我的丽水专区", "My showcase", "/marketplace/showcase", "marketplace:showcase:write",
-                  order=320))
+                  order=620))
 register(NavEntry(SECTION, "消息通知", "Notifications", "/marketplace/notifications",
-                  "marketplace:notification:read", order=325))
+                  "marketplace:notification:read", order=625))
 register(NavEntry(SECTION, "服务中心后台", "Center back office", "/marketplace/center", "marketplace:center:manage",
-                  order=330))
+                  order=630))
 register(NavEntry(SECTION, "批量导入", "Import", "/marketplace/center/import", "marketplace:center:manage",
-                  order=332))
+                  order=632))
 register(NavEntry(SECTION, "服务统计", "Service figures", "/marketplace/center/figures", "marketplace:center:stats",
-                  order=335))
-register(NavEntry(SECTION, "丽水专区", "Lishui showcase", "/showcase", None, order=340))
-register(NavEntry(SECTION, "服务商名录", "Provider directory", "/providers", None, order=345))
-register(NavEntry(SECTION, "政策查询", "Policy lookup", "/policy-lookup", None, order=350))
+                  order=635))
+register(NavEntry(SECTION, "丽水专区", "Lishui showcase", "/showcase", None, order=640))
+register(NavEntry(SECTION, "服务商名录", "Provider directory", "/providers", None, order=645))
+register(NavEntry(SECTION, "政策查询", "Policy lookup", "/policy-lookup", None, order=650))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ATTACHMENT = 10 * 1024 * 1024

@@ -34,6 +34,11 @@ class Indicator:
     at_least: Decimal = Decimal(1)  # for tallies
     scale: Decimal = Decimal(1)  # canonical value -> shown unit (fen -> 万元)
 
+    @property
+    def places(self) -> str:
+        """How a value is rounded for display: counts whole, amounts, areas and shares to two places."""
+        return "1" if self.unit in ("个", "家") else "0.01"
+
 
 WAN_YUAN = Decimal(1_000_000)  # fen in 10,000 yuan
 INDICATORS: dict[str, Indicator] = {i.key: i for i in [
@@ -233,8 +238,8 @@ def export_rows(table: Table) -> tuple[list[str], list[list[str]]]:
     ind = table.indicator
     headers = ["县（区）", *[f"{c} {ind.label}（{ind.unit}）" for c in table.columns],
                *[f"{c} 同比增长（%）" for c in table.columns]]
-    rows = [[r.name, *[shown(r.values[c]) for c in table.columns], *[shown(r.growth[c], "0.1") for c in table.columns]]
-            for r in table.rows]
+    rows = [[r.name, *[shown(r.values[c], ind.places) for c in table.columns],
+             *[shown(r.growth[c], "0.1") for c in table.columns]] for r in table.rows]
     return headers, rows
 
 

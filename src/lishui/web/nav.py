@@ -26,8 +26,11 @@ def register(entry: NavEntry) -> None:
 
 
 def menu_for(actor: Actor | None) -> list[NavEntry]:
+    """The entries this actor may open, each section together (placed by its first entry's order), in order."""
     if actor is None:
         return []
-    return sorted(
-        (e for e in _ENTRIES if e.permission is None or actor.can(e.permission)), key=lambda e: e.order
-    )
+    visible = [e for e in _ENTRIES if e.permission is None or actor.can(e.permission)]
+    first: dict[str, int] = {}
+    for e in visible:
+        first[e.section] = min(first.get(e.section, e.order), e.order)
+    return sorted(visible, key=lambda e: (first[e.section], e.section, e.order))
