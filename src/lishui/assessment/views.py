@@ -25,12 +25,36 @@ from lishui.web.guard import require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render, templates
+from lishui.web.todo import Todo, register_todos
 
 router = APIRouter(include_in_schema=False)
 
 SECTION = "考核督查"
 register(NavEntry(SECTION, "责任任务督查", "Responsibility tasks", "/assessment/tasks", "assessment:task:read",
                   order=500))
+
+
+
+def _todos(session: Session, actor: Actor) -> list[Todo]:
+    """Responsibility tasks in this person's scope: overdue, due soon, progress reports due, extensions to decide."""
+    if not (actor.can("assessment:task:report") or actor.can("assessment:task:manage")):
+        return []
+    open_tasks = [t for t in task_service.list_tasks(session, actor, task_service.TaskFilter())
+                  if t.status != "closed"]
+    colours = [task_service.colour(t) for t in open_tasks]
+    out = [Todo("逾期的责任任务", "Overdue tasks", colours.count("red"), "/assessment/tasks?colour=red", "danger"),
+           Todo("临期的责任任务", "Tasks due soon", colours.count("yellow"), "/assessment/tasks?colour=yellow", "warn")]
+    if actor.can("assessment:task:report"):
+        out.append(Todo("应报送进展的任务", "Progress reports due", sum(task_service.report_due(t) for t in open_tasks),
+                        "/assessment/tasks"))
+    if actor.can("assessment:task:manage"):
+        out.append(Todo("待审批的延期申请", "Extension requests to decide",
+                        len(task_service.pending_extensions(session, [t.id for t in open_tasks])), "/assessment/tasks",
+                        "warn"))
+    return out
+
+
+register_todos(_todos)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]

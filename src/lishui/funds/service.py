@@ -952,6 +952,33 @@ def queue(session: Session, actor: Actor, f: QueueFilter) -> tuple[list[tuple[Cl
     return list(rows), total
 
 
+def waiting_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """What waits on this actor, counted within its scope: its organisation's claims by state (candidate,
+    returned, draft); ``queue:<state>`` for the review step it acts at (county officers the preliminary review, the
+    city the second review, publishers the notice); ``overdue`` steps; open ``objections``."""
+    out: dict[str, int] = {}
+    if actor.can("funds:claim:apply") and actor.org_id is not None:
+        out.update(session.execute(select(Claim.state, func.count()).where(
+            Claim.org_id == actor.org_id, Claim.state.in_(("candidate", "returned", "draft")))
+            .group_by(Claim.state)).tuples().all())
+    if actor.scope not in ("city", "division"):
+        return out
+    steps = []
+    if actor.can("funds:claim:review"):
+        steps.append("submitted" if actor.scope == "division" else "city_review")
+    if actor.can("funds:notice:publish") and actor.scope == "city":
+        steps.append("city_reviewed")
+    for state in steps:
+        out[f"queue:{state}"] = session.scalar(scope_claims(select(func.count()).select_from(Claim), actor)
+                                               .where(Claim.state == state)) or 0
+    if actor.can("funds:claim:review") or actor.can("funds:claim:approve"):
+        out["overdue"] = session.scalar(scope_claims(select(func.count()).select_from(Claim), actor).where(
+            or_(Claim.step_due_on < clock.today(), Claim.due_on < clock.today()),
+            Claim.state.not_in(TERMINAL_STATES))) or 0
+        out["objections"] = len(open_objections(session, actor))
+    return out
+
+
 def my_claims(session: Session, actor: Actor) -> list[Claim]:
     if actor.org_id is None:
         return []

@@ -27,6 +27,7 @@ from lishui.web.deps import DbSession, PostedForm, RecordId
 from lishui.web.guard import public, require
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render
+from lishui.web.todo import Todo, register_todos
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,6 +40,26 @@ register(NavEntry(SECTION, "预算执行", "Budget execution", "/funds/budget", 
 register(NavEntry(SECTION, "资金拨付", "Disbursement", "/funds/finance", "funds:payment:read", order=430))
 register(NavEntry(SECTION, "节假日", "Holiday calendar", "/funds/holidays", "funds:holiday:write", order=440))
 register(NavEntry(SECTION, "公示与公开", "Notices and awards", "/funds/public/notices", None, order=450))
+
+
+def _todos(session: Session, actor: Actor) -> list[Todo]:
+    """Claims waiting on this person: an enterprise's candidates, returns and drafts; a reviewer's queue and
+    overdue steps; the notice to publish; objections to answer."""
+    waiting = service.waiting_counts(session, actor)
+    out = [Todo("免申即享待确认", "Awards to confirm", waiting.get("candidate", 0), "/funds/my", "warn"),
+           Todo("退回待补正的申报", "Claims returned to you", waiting.get("returned", 0), "/funds/my", "danger"),
+           Todo("未提交的申报草稿", "Draft claims", waiting.get("draft", 0), "/funds/my")]
+    for state in ("submitted", "city_review", "city_reviewed"):
+        out.append(Todo(f"{service.state_label(state)}的申报", f"Claims: {service.state_label(state, 'en')}",
+                        waiting.get(f"queue:{state}", 0), f"/funds/claims?state={state}"))
+    out.append(Todo("超过办理时限的申报", "Claims past their step's deadline", waiting.get("overdue", 0),
+                    "/funds/claims?overdue=true", "danger"))
+    out.append(Todo("待答复的公示异议", "Objections to answer", waiting.get("objections", 0),
+                    "/funds/claims?state=notice", "warn"))
+    return out
+
+
+register_todos(_todos)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]

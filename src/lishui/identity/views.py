@@ -21,6 +21,7 @@ from lishui.web.deps import DbSession, RecordId, client_ip
 from lishui.web.guard import public, require, signed_in
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render
+from lishui.web.todo import todos_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,7 +95,8 @@ def home(request: Request, session: DbSession, actor: Annotated[Actor, Depends(s
         "registry:org:read") else ([], 0)
     org = session.get(Organisation, actor.org_id) if actor.org_id else None
     role = ROLES[actor.role]
-    return render(request, "identity/home.html", {"role": role, "org": org, "org_count": org_count})
+    return render(request, "identity/home.html", {"role": role, "org": org, "org_count": org_count,
+                                                  "todos": todos_for(session, actor)})
 
 
 # ---------------------------------------------------------------- account

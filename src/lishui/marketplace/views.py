@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as FormFile
 
@@ -32,6 +33,7 @@ from lishui.web.guard import public, require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render
+from lishui.web.todo import Todo, register_todos
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +58,17 @@ register(NavEntry(SECTION, "服务统计", "Service figures", "/marketplace/cent
 register(NavEntry(SECTION, "丽水专区", "Lishui showcase", "/showcase", None, order=640))
 register(NavEntry(SECTION, "服务商名录", "Provider directory", "/providers", None, order=645))
 register(NavEntry(SECTION, "政策查询", "Policy lookup", "/policy-lookup", None, order=650))
+
+
+def _todos(session: Session, actor: Actor) -> list[Todo]:
+    """For the service center: provider applications waiting for verification."""
+    if not actor.can("marketplace:center:manage"):
+        return []
+    return [Todo("待审核的服务商入驻申请", "Provider applications to verify", len(service.pending_providers(session)),
+                 "/marketplace/center")]
+
+
+register_todos(_todos)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ATTACHMENT = 10 * 1024 * 1024

@@ -25,6 +25,7 @@ from lishui.web.guard import require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render
+from lishui.web.todo import Todo, register_todos
 
 router = APIRouter(prefix="/stats", include_in_schema=False)
 
@@ -34,6 +35,28 @@ register(NavEntry("统计监测", "批量导入", "Upload", "/stats/import", "st
 register(NavEntry("统计监测", "统计指标", "Indicators", "/stats/indicators", "stats:indicator:read", order=315))
 register(NavEntry("统计监测", "锁定与例外", "Locks", "/stats/locks", "stats:lock:write", order=330))
 register(NavEntry("统计监测", "报表管理", "Forms", "/stats/admin/forms", "stats:form:write", order=340))
+
+
+def _todos(session: Session, actor: Actor) -> list[Todo]:
+    """Reports this person owes (overdue, returned) and, for officers, the queue at their step and the flagged
+    values awaiting a note."""
+    out: list[Todo] = []
+    if actor.can("stats:report:submit"):
+        owed = [d.state for d in service.workspace(session, actor)]
+        out += [Todo("逾期未报的报表", "Overdue reports", owed.count("overdue"), "/stats", "danger"),
+                Todo("被退回待更正的报表", "Reports returned to you", owed.count("returned"), "/stats", "danger")]
+    if service.is_officer(actor):
+        counts = service.counts_by_status(session, actor)
+        status = service.queue_status_for(actor)
+        out += [Todo("待审核的报表" if status == "submitted" else "待确认的报表",
+                     "Reports to verify" if status == "submitted" else "Reports to accept", counts[status],
+                     f"/stats/submissions?status={status}"),
+                Todo("待说明的异常值", "Flagged values to explain", counts["flagged"],
+                     "/stats/submissions?flagged=true", "warn")]
+    return out
+
+
+register_todos(_todos)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VOCAB: dict[str, Any] = {"statuses": service.STATUSES, "subjects": service.SUBJECTS, "channels": service.CHANNELS,
