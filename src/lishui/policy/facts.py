@@ -228,12 +228,11 @@ class RegistryFacts:
         ids = {"org_ids": list(org_ids)} if by_org else {}
         wanted = set(org_ids)
         tags: dict[int, set[str]] = {}
-        for org_id in session.scalars(_ORG_IDS[by_org], ids):
+        for org_id, tag in session.execute(_ORG_TAGS[by_org], ids):  # an organisation without tags: one row, None
             if org_id in wanted:
-                tags[org_id] = set()
-        for org_id, tag in session.execute(_ORG_TAGS[by_org], ids):
-            if org_id in tags:
-                tags[org_id].add(tag)
+                tags.setdefault(org_id, set())
+                if tag is not None:
+                    tags[org_id].add(tag)
         out: dict[int, dict[str, Any]] = {}
         for org_id, tag_set in tags.items():
             facts: dict[str, Any] = {"year": year}
@@ -252,11 +251,10 @@ class RegistryFacts:
 
 
 # The registry facts' queries, built once (columns, not ORM objects); the True entries are for a list of organisations.
-_ORG_IDS = {True: select(Organisation.id).where(Organisation.id.in_(bindparam("org_ids", expanding=True))),
-            False: select(Organisation.id)}
-_ORG_TAGS = {True: select(OrganisationTag.org_id, OrganisationTag.tag)
-             .where(OrganisationTag.org_id.in_(bindparam("org_ids", expanding=True))),
-             False: select(OrganisationTag.org_id, OrganisationTag.tag)}
+_ORG_TAG_ROWS = select(Organisation.id, OrganisationTag.tag).outerjoin(
+    OrganisationTag, OrganisationTag.org_id == Organisation.id)
+_ORG_TAGS = {True: _ORG_TAG_ROWS.where(Organisation.id.in_(bindparam("org_ids", expanding=True))),
+             False: _ORG_TAG_ROWS}
 _TENANCY_COLUMNS = select(ParkTenancy.org_id, ParkTenancy.move_in_date, ParkTenancy.move_out_date,
                           ParkTenancy.leased_area_m2).where(ParkTenancy.move_in_date <= bindparam("year_end"))
 _TENANCIES = {True: _TENANCY_COLUMNS.where(ParkTenancy.org_id.in_(bindparam("org_ids", expanding=True))),
