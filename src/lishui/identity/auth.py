@@ -31,11 +31,7 @@ class PlatformAuthenticator:
         ip = client_ip(request)
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
-            user = service.resolve_token(session, auth[7:].strip())
-            if user is None:
-                return None
-            org = get_organisation_unscoped(session, user.org_id)
-            return service.actor_for(user, org, via_token=True, ip=ip, request_id=request_id)
+            return service.token_actor(session, auth[7:].strip(), ip=ip, request_id=request_id)
         token = self.session_token(request)
         found = service.resolve_session(session, self.settings, token)
         if found is None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lishui.core import audit
@@ -24,7 +25,7 @@ from lishui.core.errors import FieldError, NotFound, ValidationFailed
 from lishui.core.tabular import read_table
 from lishui.policy.lang import SymbolTable, Type
 from lishui.policy.models import PolicyFact
-from lishui.registry import Organisation, ParkTenancy, get_organisation, scope_orgs
+from lishui.registry import Organisation, OrganisationTag, ParkTenancy, get_organisation, scope_orgs
 
 
 class FactProvider(Protocol):
@@ -139,22 +140,38 @@ def record_fact(session: Session, actor: Actor, symbols: SymbolTable, *, org_id:
     return fact
 
 
+def _many(org_ids: Sequence[int]) -> bool:
+    """From this many organisations a query reads them all and keeps the wanted ones in memory."""
+    return len(org_ids) >= 5000
+
+
+@functools.cache
+def _table_facts_query(by_org: bool, by_name: bool) -> Select[tuple[int, str, str]]:
+    """Built once per shape, with bound parameters: building and keying a statement per call costs more in Python
+    than running it (one evaluation through the API reads every provider's facts)."""
+    latest = (select(PolicyFact.org_id, PolicyFact.name, func.max(PolicyFact.revision).label("rev"))
+              .where(PolicyFact.year == bindparam("year")).group_by(PolicyFact.org_id, PolicyFact.name))
+    if by_name:
+        latest = latest.where(PolicyFact.name.in_(bindparam("names", expanding=True)))
+    if by_org:
+        latest = latest.where(PolicyFact.org_id.in_(bindparam("org_ids", expanding=True)))
+    sub = latest.subquery()
+    return (select(PolicyFact.org_id, PolicyFact.name, PolicyFact.value)
+            .join(sub, (PolicyFact.org_id == sub.c.org_id) & (PolicyFact.name == sub.c.name)
+                  & (PolicyFact.revision == sub.c.rev))
+            .where(PolicyFact.year == bindparam("year")))
+
+
 def table_facts(session: Session, org_ids: Sequence[int], year: int,
                 names: Iterable[str] | None = None) -> dict[int, dict[str, str]]:
     """The latest revision of each recorded fact (as canonical text)."""
-    latest = (select(PolicyFact.org_id, PolicyFact.name, func.max(PolicyFact.revision).label("rev"))
-              .where(PolicyFact.year == year).group_by(PolicyFact.org_id, PolicyFact.name))
+    by_org = not _many(org_ids)
+    params: dict[str, Any] = {"year": year}
     if names is not None:
-        latest = latest.where(PolicyFact.name.in_(list(names)))
-    if len(org_ids) < 5000:
-        latest = latest.where(PolicyFact.org_id.in_(list(org_ids)))
-    sub = latest.subquery()
-    rows = session.execute(
-        select(PolicyFact.org_id, PolicyFact.name, PolicyFact.value)
-        .join(sub, (PolicyFact.org_id == sub.c.org_id) & (PolicyFact.name == sub.c.name)
-              & (PolicyFact.revision == sub.c.rev))
-        .where(PolicyFact.year == year)
-    ).all()
+        params["names"] = list(names)
+    if by_org:
+        params["org_ids"] = list(org_ids)
+    rows = session.execute(_table_facts_query(by_org, names is not None), params).all()
     wanted = set(org_ids)
     out: dict[int, dict[str, str]] = {}
     for org_id, name, value in rows:
@@ -207,31 +224,41 @@ class RegistryFacts:
     provides: frozenset[str] = frozenset({"year", "tenancy_year", "in_park", "leased_area_m2", *TAG_FACTS.values()})
 
     def provide(self, session: Session, org_ids: Sequence[int], year: int) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        orgs = session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))) if len(
-            org_ids) < 5000 else session.scalars(select(Organisation))
+        by_org = not _many(org_ids)
+        ids = {"org_ids": list(org_ids)} if by_org else {}
         wanted = set(org_ids)
-        for org in orgs:
-            if org.id not in wanted:
-                continue
-            tags = org.tag_set
+        tags: dict[int, set[str]] = {}
+        for org_id, tag in session.execute(_ORG_TAGS[by_org], ids):  # an organisation without tags: one row, None
+            if org_id in wanted:
+                tags.setdefault(org_id, set())
+                if tag is not None:
+                    tags[org_id].add(tag)
+        out: dict[int, dict[str, Any]] = {}
+        for org_id, tag_set in tags.items():
             facts: dict[str, Any] = {"year": year}
-            facts.update({fact: tag in tags for tag, fact in TAG_FACTS.items()})
+            facts.update({fact: tag in tag_set for tag, fact in TAG_FACTS.items()})
             facts["in_park"] = False
-            out[org.id] = facts
-        year_end = dt.date(year, 12, 31)
-        tenancy_query = select(ParkTenancy).where(ParkTenancy.move_in_date <= year_end)
-        if len(org_ids) < 5000:
-            tenancy_query = tenancy_query.where(ParkTenancy.org_id.in_(list(org_ids)))
-        tenancies = session.scalars(tenancy_query)
-        for t in tenancies:
-            if t.org_id not in out or (t.move_out_date is not None and t.move_out_date < dt.date(year, 1, 1)):
+            out[org_id] = facts
+        tenancies = session.execute(_TENANCIES[by_org], {**ids, "year_end": dt.date(year, 12, 31)})
+        for org_id, move_in_date, move_out_date, leased_area_m2 in tenancies:
+            if org_id not in out or (move_out_date is not None and move_out_date < dt.date(year, 1, 1)):
                 continue
-            facts = out[t.org_id]
-            tenancy_year = year - t.move_in_date.year + 1
+            facts = out[org_id]
+            tenancy_year = year - move_in_date.year + 1
             if not facts.get("in_park") or tenancy_year < facts.get("tenancy_year", 99):
-                facts.update({"in_park": True, "tenancy_year": tenancy_year, "leased_area_m2": t.leased_area_m2})
+                facts.update({"in_park": True, "tenancy_year": tenancy_year, "leased_area_m2": leased_area_m2})
         return out
+
+
+# The registry facts' queries, built once (columns, not ORM objects); the True entries are for a list of organisations.
+_ORG_TAG_ROWS = select(Organisation.id, OrganisationTag.tag).outerjoin(
+    OrganisationTag, OrganisationTag.org_id == Organisation.id)
+_ORG_TAGS = {True: _ORG_TAG_ROWS.where(Organisation.id.in_(bindparam("org_ids", expanding=True))),
+             False: _ORG_TAG_ROWS}
+_TENANCY_COLUMNS = select(ParkTenancy.org_id, ParkTenancy.move_in_date, ParkTenancy.move_out_date,
+                          ParkTenancy.leased_area_m2).where(ParkTenancy.move_in_date <= bindparam("year_end"))
+_TENANCIES = {True: _TENANCY_COLUMNS.where(ParkTenancy.org_id.in_(bindparam("org_ids", expanding=True))),
+              False: _TENANCY_COLUMNS}
 
 
 register_provider(RegistryFacts())

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -359,12 +359,16 @@ class EvaluationRead(BaseModel):
 
 @router.post("/evaluate", response_model=EvaluationRead)
 def evaluate(body: EvaluateBody, session: DbSession,
-             actor: Annotated[Actor, Depends(require("policy:evaluate"))]) -> EvaluationRead:
+             actor: Annotated[Actor, Depends(require("policy:evaluate"))]) -> Response:
     pack, entity, results = service.evaluate_org(session, actor, body.org_id, body.year, measure_id=body.measure)
     total = sum((r.amount for r in results if r.eligible), Decimal("0.00"))
-    return EvaluationRead(
-        pack=service.pack_key(pack), org_id=body.org_id, org_name=entity.name, year=body.year, total_amount=str(total),
-        results=[MeasureResultRead(**r.as_json(), explanation=service.explain(pack, entity, r)) for r in results])
+    evaluation = EvaluationRead.model_validate({
+        "pack": service.pack_key(pack), "org_id": body.org_id, "org_name": entity.name, "year": body.year,
+        "total_amount": str(total),
+        "results": [{**r.as_json(), "explanation": service.explain(pack, entity, r)} for r in results]})
+    # Validated once (one call for the whole answer) and written to JSON here, in the worker thread: returned as a
+    # model, FastAPI would validate it again and serialise it after another trip through the thread pool.
+    return Response(evaluation.model_dump_json(), media_type="application/json")
 
 
 # ---------------------------------------------------------------- batch runs

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import event, func, insert, or_, select
@@ -25,7 +25,7 @@ from lishui.policy.engine import Engine, Entity, EntityColumns, MeasureResult, p
 from lishui.policy.lang import FactDecl, SymbolTable
 from lishui.policy.models import BatchCandidate, BatchRun, PackVersion, PolicyFact
 from lishui.policy.pack.model import FactInfo, Pack
-from lishui.registry import CITY_CODE, Division, Organisation, get_organisation, scope_orgs
+from lishui.registry import CITY_CODE, Division, Organisation, scope_orgs
 
 log = logging.getLogger("lishui.policy")
 
@@ -96,18 +96,45 @@ def with_defaults(pack: Pack, facts: Mapping[str, Any], year: int) -> dict[str, 
     return {**pack.fact_defaults(), **fact_store.period_facts(year), **facts}
 
 
-def entity_for(session: Session, pack: Pack, org: Organisation, year: int) -> Entity:
+class OrgIdentity(Protocol):
+    """What an evaluation needs of an organisation (an ``Organisation``, or a row of these columns)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def division_code(self) -> str: ...
+
+
+def entity_for(session: Session, pack: Pack, org: OrgIdentity, year: int) -> Entity:
     facts = fact_store.gather(session, pack.symbols, [org.id], year)[org.id]
     return Entity(org.id, org.name, org.kind, org.division_code, with_defaults(pack, facts, year))
 
 
+_ORG_IDENTITY = select(Organisation.id, Organisation.name, Organisation.kind, Organisation.division_code)
+
+
+def _visible_org(session: Session, actor: Actor, org_id: int) -> OrgIdentity:
+    """The organisation as ``get_organisation`` finds it (the actor's data scope applied in the query), reading only
+    the columns an evaluation uses: no ORM object, no tags (the registry facts read those)."""
+    row = session.execute(scope_orgs(_ORG_IDENTITY.where(Organisation.id == org_id), actor)).one_or_none()
+    if row is None:
+        raise NotFound("机构不存在")
+    found: OrgIdentity = row
+    return found
+
+
 def evaluate_org(session: Session, actor: Actor, org_id: int, year: int, *, pack: Pack | None = None,
                  measure_id: str | None = None) -> tuple[Pack, Entity, list[MeasureResult]]:
-    org = get_organisation(session, actor, org_id)
-    pack = pack or pack_in_force(year, org.division_code, published_keys(session))
+    org = _visible_org(session, actor, org_id)
+    hashes = published_hashes(session)  # one read serves both the choice of pack and the altered check
+    pack = pack or pack_in_force(year, org.division_code, _published_keys(hashes))
     if measure_id is not None and measure_id not in pack.measures:
         raise NotFound(f"政策包中没有措施 {measure_id}")
-    require_unaltered(session, pack)
+    _refuse_altered(pack, _state(pack, hashes))
     entity = entity_for(session, pack, org, year)
     results = _engine(pack).evaluate(entity, year, [measure_id] if measure_id else None)
     return pack, entity, results
@@ -130,17 +157,37 @@ def publication(session: Session, pack: Pack) -> PackVersion | None:
 def publication_state(session: Session, pack: Pack) -> str:
     """draft: never published; published: the files give the published hash; altered: they no longer do."""
     published = publication(session, pack)
+    return _state(pack, {} if published is None else {pack_key(pack): published.content_hash})
+
+
+# Built once: every evaluation reads the (few) publications, and a statement built per call costs more in Python
+# than the query does in the database.
+_PUBLISHED_HASHES = select(PackVersion.pack_id, PackVersion.version, PackVersion.content_hash)
+
+
+def published_hashes(session: Session) -> dict[str, str]:
+    """``id@version`` -> content hash at publication, of every published version (read on each call, never cached
+    across requests: another process may publish at any time)."""
+    return {f"{pack_id}@{version}": content_hash
+            for pack_id, version, content_hash in session.execute(_PUBLISHED_HASHES)}
+
+
+def _state(pack: Pack, hashes: Mapping[str, str]) -> str:
+    published = hashes.get(pack_key(pack))
     if published is None:
         return "draft"
-    return "published" if published.content_hash == pack.content_hash else "altered"
+    return "published" if published == pack.content_hash else "altered"
+
+
+def _published_keys(hashes: Mapping[str, str]) -> set[str]:
+    shipped = packs()
+    return {key for key, content_hash in hashes.items()
+            if key in shipped and shipped[key].content_hash == content_hash}
 
 
 def published_keys(session: Session) -> set[str]:
     """``id@version`` of every shipped pack whose published hash its files still give."""
-    shipped = packs()
-    return {f"{v.pack_id}@{v.version}" for v in session.scalars(select(PackVersion))
-            if f"{v.pack_id}@{v.version}" in shipped
-            and shipped[f"{v.pack_id}@{v.version}"].content_hash == v.content_hash}
+    return _published_keys(published_hashes(session))
 
 
 def publications(session: Session, pack_id: str | None = None) -> list[PackVersion]:
@@ -152,7 +199,11 @@ def publications(session: Session, pack_id: str | None = None) -> list[PackVersi
 
 def require_unaltered(session: Session, pack: Pack) -> None:
     """Refuse to evaluate a published version whose files were changed afterwards (a change is a new version)."""
-    if publication_state(session, pack) == "altered":
+    _refuse_altered(pack, publication_state(session, pack))
+
+
+def _refuse_altered(pack: Pack, state: str) -> None:
+    if state == "altered":
         raise PolicyError(f"政策包 {pack_key(pack)} 发布后文件被修改（内容摘要与发布时不一致），已停用："
                           "修改已发布的政策包须提升版本号后重新发布", "pack_altered", 409)
 

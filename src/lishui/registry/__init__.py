@@ -1,6 +1,6 @@
 """Registry: divisions, organisations, parks and tenants, people. Other domains use what is named here."""
 
-from lishui.registry.models import Division, Organisation, Park, ParkTenancy, Person
+from lishui.registry.models import Division, Organisation, OrganisationTag, Park, ParkTenancy, Person
 from lishui.registry.service import (
     get_organisation,
     get_organisation_unscoped,
@@ -17,6 +17,7 @@ __all__ = [
     "ZONE_CODE",
     "Division",
     "Organisation",
+    "OrganisationTag",
     "Park",
     "ParkTenancy",
     "Person",
