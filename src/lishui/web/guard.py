@@ -84,6 +84,10 @@ def _make_guard(
             # Keep what authentication recorded (an idle or expired session marked as ended) even when the
             # request is then refused: nothing else has happened in this unit of work yet.
             session.commit()
+            if request.headers.get("authorization", "").lower().startswith("bearer "):
+                # A system that sent a token is told the token is bad (401), on every route and method, rather
+                # than being checked as a browser form would be.
+                raise Unauthenticated("访问令牌无效、已撤销或已过期")
         if request.method not in SAFE_METHODS and not (actor is not None and actor.via_token):
             _check_csrf(request, sent)
         if public:
