@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lishui.policy.facts import register_provider
@@ -44,27 +44,43 @@ class Accepted:
         return f"{self.submission_id}#{self.revision}"
 
 
-def accepted(session: Session, form_code: str, org_ids: Sequence[int], start: dt.date,
-             end: dt.date) -> list[Accepted]:
-    """Accepted reports of organisations for periods starting in [start, end], with the accepted revision's values
-    (a correction under review does not count until it is accepted in its turn)."""
-    stmt = (select(StatsSubmission.org_id, StatsSubmission.period_start, StatsSubmission.id, StatsRevision.revision,
-                   StatsRevision.values)
-            .join(StatsForm, StatsForm.id == StatsSubmission.form_id)
-            .join(StatsRevision, (StatsRevision.submission_id == StatsSubmission.id)
-                  & (StatsRevision.revision == StatsSubmission.accepted_revision))
-            .where(StatsForm.code == form_code, StatsSubmission.accepted_revision.is_not(None),
-                   StatsSubmission.period_start >= start, StatsSubmission.period_start <= end))
+# Built once with bound parameters: building a statement per call costs more in Python than running it for one
+# organisation (the evaluation API asks for one at a time). The True entries take a list of organisations.
+_ACCEPTED_ALL = (select(StatsForm.code, StatsSubmission.org_id, StatsSubmission.period_start, StatsSubmission.id,
+                        StatsRevision.revision, StatsRevision.values)
+                 .join(StatsForm, StatsForm.id == StatsSubmission.form_id)
+                 .join(StatsRevision, (StatsRevision.submission_id == StatsSubmission.id)
+                       & (StatsRevision.revision == StatsSubmission.accepted_revision))
+                 .where(StatsForm.code.in_(bindparam("codes", expanding=True)),
+                        StatsSubmission.accepted_revision.is_not(None),
+                        StatsSubmission.period_start >= bindparam("start"),
+                        StatsSubmission.period_start <= bindparam("end")))
+_ACCEPTED = {True: _ACCEPTED_ALL.where(StatsSubmission.org_id.in_(bindparam("org_ids", expanding=True))),
+             False: _ACCEPTED_ALL}
+
+
+def accepted_by_form(session: Session, form_codes: Sequence[str], org_ids: Sequence[int], start: dt.date,
+                     end: dt.date) -> dict[str, list[Accepted]]:
+    """Accepted reports on these forms of organisations for periods starting in [start, end], with the accepted
+    revision's values (a correction under review does not count until it is accepted in its turn), by form."""
     wanted = set(org_ids)
-    out: list[Accepted] = []
+    out: dict[str, list[Accepted]] = {code: [] for code in form_codes}
+    params: dict[str, Any] = {"codes": list(form_codes), "start": start, "end": end}
     chunks: Iterable[list[int] | None] = ([sorted(wanted)[i:i + 1000] for i in range(0, len(wanted), 1000)]
                                          if len(wanted) < LARGE else [None])
     for chunk in chunks:
-        query = stmt if chunk is None else stmt.where(StatsSubmission.org_id.in_(chunk))
-        for org_id, period_start, sub_id, rev, values in session.execute(query).tuples():
+        query = _ACCEPTED[chunk is not None]
+        for code, org_id, period_start, sub_id, rev, values in session.execute(
+                query, params if chunk is None else {**params, "org_ids": chunk}).tuples():
             if org_id in wanted:
-                out.append(Accepted(org_id, period_start, sub_id, rev, load_values(values)))
+                out[code].append(Accepted(org_id, period_start, sub_id, rev, load_values(values)))
     return out
+
+
+def accepted(session: Session, form_code: str, org_ids: Sequence[int], start: dt.date,
+             end: dt.date) -> list[Accepted]:
+    """Accepted reports on one form (see ``accepted_by_form``)."""
+    return accepted_by_form(session, [form_code], org_ids, start, end)[form_code]
 
 
 def _yuan(fen: int) -> Decimal:
@@ -90,24 +106,22 @@ class StatsFacts:
         facts: dict[int, dict[str, Any]] = defaultdict(dict)
         sources: dict[int, dict[str, list[str]]] = defaultdict(dict)
         self._retail(session, org_ids, year, facts, sources)
-        self._inclusion(session, org_ids, year, facts, sources)
-        self._parks(session, org_ids, year, facts, sources)
-        self._warehouses(session, org_ids, year, facts, sources)
-        self._recognitions(session, org_ids, year, facts, sources)
+        # The registers and reports read whole, in one query: the inclusion list over the years up to this one,
+        # the others for this year.
+        found = accepted_by_form(session, [INCLUSION, PARK, WAREHOUSE, RECOGNITION], org_ids,
+                                 dt.date(2000, 1, 1), dt.date(year, 12, 31))
+        this_year = {code: [r for r in rows if r.period_start.year == year] for code, rows in found.items()}
+        self._inclusion([r for r in found[INCLUSION] if r.period_start <= dt.date(year, 1, 1)], facts, sources)
+        self._parks(this_year[PARK], facts, sources)
+        self._warehouses(this_year[WAREHOUSE], facts, sources)
+        self._recognitions(this_year[RECOGNITION], facts, sources)
         self.last_sources = dict(sources)
         return dict(facts)
 
     def _retail(self, session: Session, org_ids: Sequence[int], year: int, facts: dict[int, dict[str, Any]],
                 sources: dict[int, dict[str, list[str]]]) -> None:
         """Annual sums of the accepted monthly figures, added up in the database (complete years only)."""
-        year_of = func.extract("year", StatsFigure.period_start)
-        stmt = (select(StatsFigure.entity_key, year_of, func.count(func.distinct(StatsFigure.period_start)),
-                       func.sum(StatsFigure.value))
-                .join(StatsForm, StatsForm.id == StatsFigure.form_id)
-                .where(StatsForm.code == RETAIL, StatsFigure.field_key == "online_retail",
-                       StatsFigure.period_start <= dt.date(year, 12, 31))
-                .group_by(StatsFigure.entity_key, year_of))
-        for org_id, y, months, total in _by_org(session, stmt, org_ids):
+        for org_id, y, months, total in _by_org(session, _RETAIL_YEARS, {"end": dt.date(year, 12, 31)}, org_ids):
             if months != 12:
                 continue
             amount = _yuan(int(total))
@@ -119,11 +133,10 @@ class StatsFacts:
                 facts[org_id]["online_retail_highest_prior"] = amount
         # The revisions behind these sums: ``sources()``, one organisation at a time (a batch does not need them).
 
-    def _inclusion(self, session: Session, org_ids: Sequence[int], year: int, facts: dict[int, dict[str, Any]],
+    def _inclusion(self, rows: list[Accepted], facts: dict[int, dict[str, Any]],
                    sources: dict[int, dict[str, list[str]]]) -> None:
-        rows = sorted(accepted(session, INCLUSION, org_ids, dt.date(2000, 1, 1), dt.date(year, 1, 1)),
-                      key=lambda r: r.period_start)
-        for row in rows:  # the latest accepted year up to this one decides; the earliest inclusion is the first
+        # The latest accepted year up to this one decides; the earliest inclusion is the first.
+        for row in sorted(rows, key=lambda r: r.period_start):
             included = row.values.get("included") == "true"
             facts[row.org_id]["online_retail_included"] = included
             sources[row.org_id]["online_retail_included"] = [row.source]
@@ -135,44 +148,44 @@ class StatsFacts:
                 facts[row.org_id]["first_included_year"] = row.period_start.year
                 sources[row.org_id]["first_included_year"] = [row.source]
 
-    def _parks(self, session: Session, org_ids: Sequence[int], year: int, facts: dict[int, dict[str, Any]],
+    def _parks(self, rows: list[Accepted], facts: dict[int, dict[str, Any]],
                sources: dict[int, dict[str, list[str]]]) -> None:
         by_org: dict[int, list[Accepted]] = defaultdict(list)
-        for row in accepted(session, PARK, org_ids, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        for row in rows:
             by_org[row.org_id].append(row)
-        for org_id, rows in by_org.items():
-            rows.sort(key=lambda r: r.period_start)
-            latest = rows[-1]
+        for org_id, reports in by_org.items():
+            reports.sort(key=lambda r: r.period_start)
+            latest = reports[-1]
             for fact, key in (("park_usable_area", "usable_area"), ("park_operating_area", "operating_area"),
                               ("park_ecommerce_occupied_area", "ecommerce_occupied_area")):
                 if key in latest.values:
                     facts[org_id][fact] = Decimal(latest.values[key])
                     sources[org_id][fact] = [latest.source]
-            if len({r.period_start.month for r in rows}) == 4:
-                refs = [r.source for r in rows]
+            if len({r.period_start.month for r in reports}) == 4:
+                refs = [r.source for r in reports]
                 for fact, key in (("park_ecommerce_retail", "ecommerce_retail"),
                                   ("park_agri_ecommerce_retail", "agri_ecommerce_retail")):
-                    facts[org_id][fact] = _yuan(sum(int(r.values.get(key, "0")) for r in rows))
+                    facts[org_id][fact] = _yuan(sum(int(r.values.get(key, "0")) for r in reports))
                     sources[org_id][fact] = refs
 
-    def _warehouses(self, session: Session, org_ids: Sequence[int], year: int, facts: dict[int, dict[str, Any]],
+    def _warehouses(self, rows: list[Accepted], facts: dict[int, dict[str, Any]],
                     sources: dict[int, dict[str, list[str]]]) -> None:
         by_org: dict[int, list[Accepted]] = defaultdict(list)
-        for row in accepted(session, WAREHOUSE, org_ids, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        for row in rows:
             by_org[row.org_id].append(row)
-        for org_id, rows in by_org.items():
-            refs = [r.source for r in sorted(rows, key=lambda r: r.period_start)]
-            facts[org_id]["orders_shipped"] = sum(int(r.values.get("orders_shipped", "0")) for r in rows)
-            facts[org_id]["days_operated"] = sum(1 for r in rows if int(r.values.get("orders_shipped", "0")) > 0)
-            facts[org_id]["enterprises_served"] = max(int(r.values.get("clients_total", "0")) for r in rows)
+        for org_id, days in by_org.items():
+            refs = [r.source for r in sorted(days, key=lambda r: r.period_start)]
+            facts[org_id]["orders_shipped"] = sum(int(r.values.get("orders_shipped", "0")) for r in days)
+            facts[org_id]["days_operated"] = sum(1 for r in days if int(r.values.get("orders_shipped", "0")) > 0)
+            facts[org_id]["enterprises_served"] = max(int(r.values.get("clients_total", "0")) for r in days)
             for fact in ("orders_shipped", "days_operated", "enterprises_served"):
                 sources[org_id][fact] = refs
 
-    def _recognitions(self, session: Session, org_ids: Sequence[int], year: int, facts: dict[int, dict[str, Any]],
+    def _recognitions(self, rows: list[Accepted], facts: dict[int, dict[str, Any]],
                       sources: dict[int, dict[str, list[str]]]) -> None:
         """The highest level recognised in the year, over the categories (enterprise, platform, base, village or
         town); 0 when the year's entry names none. Without an accepted entry for the year: nothing."""
-        for row in accepted(session, RECOGNITION, org_ids, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        for row in rows:
             facts[row.org_id]["demonstration_level"] = max((int(row.values[k]) for k in LEVELS if row.values.get(k)),
                                                            default=0)
             sources[row.org_id]["demonstration_level"] = [row.source]
@@ -182,15 +195,28 @@ PROVIDER = StatsFacts()
 register_provider(PROVIDER)
 
 
-def _by_org(session: Session, stmt: Any, org_ids: Sequence[int]) -> list[tuple[int, int, int, Any]]:
-    """Rows of a statement grouped by entity key, for these organisations (in chunks, or all and filtered)."""
+_YEAR_OF = func.extract("year", StatsFigure.period_start)
+_RETAIL_YEARS_ALL = (select(StatsFigure.entity_key, _YEAR_OF, func.count(func.distinct(StatsFigure.period_start)),
+                            func.sum(StatsFigure.value))
+                     .join(StatsForm, StatsForm.id == StatsFigure.form_id)
+                     .where(StatsForm.code == RETAIL, StatsFigure.field_key == "online_retail",
+                            StatsFigure.period_start <= bindparam("end"))
+                     .group_by(StatsFigure.entity_key, _YEAR_OF))
+_RETAIL_YEARS = {True: _RETAIL_YEARS_ALL.where(StatsFigure.entity_key.in_(bindparam("keys", expanding=True))),
+                 False: _RETAIL_YEARS_ALL}
+
+
+def _by_org(session: Session, stmts: dict[bool, Any], params: dict[str, Any],
+            org_ids: Sequence[int]) -> list[tuple[int, int, int, Any]]:
+    """Rows of a prebuilt statement grouped by entity key, for these organisations (in chunks, or all and
+    filtered)."""
     wanted = set(org_ids)
     keys = [f"o{org_id}" for org_id in sorted(wanted)]
-    queries = ([stmt.where(StatsFigure.entity_key.in_(keys[i:i + 1000])) for i in range(0, len(keys), 1000)]
-               if len(keys) < LARGE else [stmt])
+    runs = ([{**params, "keys": keys[i:i + 1000]} for i in range(0, len(keys), 1000)] if len(keys) < LARGE
+            else [params])
     out = []
-    for query in queries:
-        for key, y, count, total in session.execute(query).tuples():
+    for run in runs:
+        for key, y, count, total in session.execute(stmts["keys" in run], run).tuples():
             org_id = int(key[1:]) if key.startswith("o") else -1
             if org_id in wanted:
                 out.append((org_id, int(y), int(count), total))
