@@ -38,6 +38,25 @@ def test_online_retail_adds_up_by_county_and_city_with_growth(db, factory):
     assert county_view.rows[0].values["2017"] == Decimal(180)
 
 
+def test_several_years_at_once_give_what_the_table_of_each_year_shows(db, factory):
+    never_lock(db)
+    liandu, jinyun = chain(factory, "331102"), chain(factory, "331122")
+    report_year(db, liandu, 2015, 80_000)
+    report_year(db, liandu, 2017, 150_000)
+    report_year(db, jinyun, 2017, 50_000, range(1, 4))
+    for actor in (liandu.city, liandu.county):
+        for granularity in ("month", "quarter", "year"):
+            with db.unit_of_work() as session:
+                together = indicators.values_over(session, actor, indicator="online_retail",
+                                                  years={2015, 2016, 2017}, granularity=granularity)
+                one_by_one = {(r.division_code, col): v for year in (2015, 2016, 2017)
+                              for r in indicators.compute(session, actor, indicator="online_retail", year=year,
+                                                          granularity=granularity).rows
+                              for col, v in r.values.items() if v is not None}
+            assert together == one_by_one and together
+    assert together[("331102", "2015")] == Decimal(96) and ("331100", "2015") not in together  # county scope
+
+
 def test_a_correction_changes_the_indicator_only_once_accepted(db, factory):
     never_lock(db)
     c = chain(factory)
@@ -81,6 +100,11 @@ def test_county_shares_and_stocks(db, factory):
     assert rows["331102"].values["2026"] == Decimal(40) and rows["331122"].values["2026"] == Decimal(70)
     assert rows["331100"].values["2026"] == Decimal(50)  # 75 of 150
     assert {r.division_code: r.values["2026-Q2"] for r in villages.rows}["331100"] == Decimal(13)
+    with db.unit_of_work() as session:
+        assert indicators.values_over(session, c.city, indicator="above_size_share", years=[2025, 2026],
+                                      granularity="year") == {("331100", "2026"): Decimal(50),
+                                                              ("331102", "2026"): Decimal(40),
+                                                              ("331122", "2026"): Decimal(70)}
 
 
 def test_the_indicator_page_and_its_audited_export(app, factory, db):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lishui.assessment.indicators import Value, parse_period, register_source
 from lishui.core.actor import system_actor
-from lishui.stats import compute_indicator
+from lishui.stats import indicator_values
 
 # assessment indicator -> (statistics indicator, factor from its shown unit to the assessment unit)
 MAPPING: dict[str, tuple[str, Decimal]] = {
@@ -48,25 +48,24 @@ class StatsIndicators:
     def values(self, session: Session, indicator: str, divisions: Sequence[str],
                periods: Sequence[str]) -> dict[tuple[str, str], Value]:
         key, factor = MAPPING[indicator]
-        wanted: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+        wanted: dict[str, list[tuple[str, int, str]]] = defaultdict(list)  # granularity -> (period, year, column)
         for period in periods:
             try:
                 granularity, year, column = _column(period)
             except ValueError:
                 continue
-            wanted[(granularity, year)].append((period, column))
+            wanted[granularity].append((period, year, column))
         out: dict[tuple[str, str], Value] = {}
         reader = system_actor("assessment indicators")
-        for (granularity, year), columns in wanted.items():
-            table = compute_indicator(session, reader, indicator=key, year=year, granularity=granularity)
-            for row in table.rows:
-                if row.division_code not in divisions:
-                    continue
-                for period, column in columns:
-                    found = row.values.get(column)
-                    if found is not None:
-                        out[(row.division_code, period)] = Value((found * factor).quantize(Decimal("0.0001")),
-                                                                 "stats")
+        for granularity, asked in wanted.items():
+            # every year asked at once: one query per statistics field, not two per year
+            found = indicator_values(session, reader, indicator=key, years={year for _, year, _ in asked},
+                                     granularity=granularity)
+            for division in divisions:
+                for period, _, column in asked:
+                    value = found.get((division, column))
+                    if value is not None:
+                        out[(division, period)] = Value((value * factor).quantize(Decimal("0.0001")), "stats")
         return out
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -153,35 +154,58 @@ def _raw(session: Session, ind: Indicator, key: str, start: dt.date, end: dt.dat
     return out
 
 
-def _tally(session: Session, ind: Indicator, year: int, granularity: str) -> dict[tuple[str, str], Decimal]:
+def _tally(session: Session, ind: Indicator, first: int, last: int,
+           granularity: str) -> dict[tuple[str, str], Decimal]:
     """(division, column) -> entities whose accepted value reached ``at_least`` in a period starting by the
-    column's end. An entity counts once, in the division of its first such report."""
+    column's end, for the columns of the years ``first`` to ``last``. An entity counts once, in the division of
+    its first such report."""
     form_id = select(StatsForm.id).where(StatsForm.code == ind.form).scalar_subquery()
     stmt = (select(StatsFigure.entity_key, StatsFigure.division_code, StatsFigure.period_start)
             .where(StatsFigure.form_id == form_id, StatsFigure.field_key == ind.field,
-                   StatsFigure.value >= ind.at_least, StatsFigure.period_start <= dt.date(year, 12, 31))
+                   StatsFigure.value >= ind.at_least, StatsFigure.period_start <= dt.date(last, 12, 31))
             .order_by(StatsFigure.period_start))
-    first: dict[str, tuple[str, dt.date]] = {}
+    since_when: dict[str, tuple[str, dt.date]] = {}
     for entity, division, period_start in session.execute(stmt).tuples():
-        first.setdefault(entity, (division, period_start))
+        since_when.setdefault(entity, (division, period_start))
     out: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for column in buckets(year, granularity):
-        end = bucket_end(column)
-        for division, since in first.values():
-            if since <= end:
-                out[(division, column)] += 1
+    for year in range(first, last + 1):
+        for column in buckets(year, granularity):
+            end = bucket_end(column)
+            for division, since in since_when.values():
+                if since <= end:
+                    out[(division, column)] += 1
     return dict(out)
 
 
-def _values(session: Session, ind: Indicator, year: int, granularity: str) -> dict[tuple[str, str], Decimal]:
+def _tables(session: Session, ind: Indicator, first: int, last: int,
+            granularity: str) -> tuple[dict[tuple[str, str], Decimal], dict[str, Decimal]]:
+    """The years ``first`` to ``last`` in one query per field: (division, bucket) -> value, and the city's total by
+    bucket (the divisions' values added up; for a share the ratio of the added-up fields)."""
+    start, end = dt.date(first, 1, 1), dt.date(last, 12, 31)
+    if ind.kind == "share":
+        return _shares(session, ind, start, end, granularity)
     if ind.kind == "tally":
-        return _tally(session, ind, year, granularity)
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        values = _tally(session, ind, first, last, granularity)
+    else:
+        values = {k: v / ind.scale for k, v in _raw(session, ind, ind.field, start, end, granularity).items()}
+    present: dict[str, list[Decimal]] = defaultdict(list)
+    for (_, b), v in values.items():
+        present[b].append(v)
+    return values, {b: sum(vs, Decimal(0)) for b, vs in present.items()}
+
+
+def _shares(session: Session, ind: Indicator, start: dt.date, end: dt.date,
+            granularity: str) -> tuple[dict[tuple[str, str], Decimal], dict[str, Decimal]]:
     raw = _raw(session, ind, ind.field, start, end, granularity)
-    if ind.kind != "share":
-        return {k: v / ind.scale for k, v in raw.items()}
     over = _raw(session, ind, ind.divisor, start, end, granularity)
-    return {k: v * 100 / over[k] for k, v in raw.items() if over.get(k)}
+    values = {k: v * 100 / over[k] for k, v in raw.items() if over.get(k)}
+    num: dict[str, Decimal] = defaultdict(Decimal)
+    den: dict[str, Decimal] = defaultdict(Decimal)
+    for (_, b), v in raw.items():
+        num[b] += v
+    for (_, b), v in over.items():
+        den[b] += v
+    return values, {b: num[b] * 100 / d for b, d in den.items() if d}
 
 
 def _growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
@@ -190,44 +214,49 @@ def _growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     return ((now - before) * 100 / before).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def _indicator(indicator: str, granularity: str) -> tuple[Indicator, str]:
+    return (INDICATORS.get(indicator) or INDICATORS["online_retail"],
+            granularity if granularity in GRANULARITIES else "month")
+
+
 def compute(session: Session, actor: Actor, *, indicator: str, year: int, granularity: str) -> Table:
     """One indicator for a year: a row per county/zone in the actor's scope, and the city's total for city-wide
     actors; a column per month, quarter or the year."""
-    ind = INDICATORS.get(indicator) or INDICATORS["online_retail"]
-    granularity = granularity if granularity in GRANULARITIES else "month"
-    this = _values(session, ind, year, granularity)
-    last = _values(session, ind, year - 1, granularity)
+    ind, granularity = _indicator(indicator, granularity)
+    values, totals = _tables(session, ind, year - 1, year, granularity)  # the year and the year before
     columns = buckets(year, granularity)
     previous = dict(zip(columns, buckets(year - 1, granularity), strict=True))
     rows: list[Row] = []
     for code in _visible(actor):
         row = Row(code, division_name(code))
         for col in columns:
-            row.values[col] = this.get((code, col))
-            row.growth[col] = _growth(this.get((code, col)), last.get((code, previous[col])))
+            row.values[col] = values.get((code, col))
+            row.growth[col] = _growth(values.get((code, col)), values.get((code, previous[col])))
         rows.append(row)
     if actor.scope == "city":
         total = Row(CITY_CODE, "丽水市")
         for col in columns:
-            if ind.kind == "share":
-                num = _raw_total(session, ind, ind.field, year, granularity, col)
-                den = _raw_total(session, ind, ind.divisor, year, granularity, col)
-                total.values[col] = num * 100 / den if den else None
-                before_num = _raw_total(session, ind, ind.field, year - 1, granularity, previous[col])
-                before_den = _raw_total(session, ind, ind.divisor, year - 1, granularity, previous[col])
-                total.growth[col] = _growth(total.values[col], before_num * 100 / before_den if before_den else None)
-                continue
-            present = [v for (_, c), v in this.items() if c == col]
-            earlier = [v for (_, c), v in last.items() if c == previous[col]]
-            total.values[col] = sum(present, Decimal(0)) if present else None
-            total.growth[col] = _growth(total.values[col], sum(earlier, Decimal(0)) if earlier else None)
+            total.values[col] = totals.get(col)
+            total.growth[col] = _growth(totals.get(col), totals.get(previous[col]))
         rows.insert(0, total)
     return Table(ind, granularity, year, columns, rows)
 
 
-def _raw_total(session: Session, ind: Indicator, key: str, year: int, granularity: str, col: str) -> Decimal:
-    raw = _raw(session, ind, key, dt.date(year, 1, 1), dt.date(year, 12, 31), granularity)
-    return sum((v for (_, c), v in raw.items() if c == col), Decimal(0))
+def values_over(session: Session, actor: Actor, *, indicator: str, years: Collection[int],
+                granularity: str) -> dict[tuple[str, str], Decimal]:
+    """What ``compute`` shows (without the growth) for several years at once: (division, column) -> value for the
+    counties/zone in the actor's scope and, for city-wide actors, the city (``CITY_CODE``). One query per field
+    over the years from the first to the last asked, instead of two per year."""
+    if not years:
+        return {}
+    ind, granularity = _indicator(indicator, granularity)
+    values, totals = _tables(session, ind, min(years), max(years), granularity)
+    columns = {col for year in years for col in buckets(year, granularity)}
+    visible = _visible(actor)
+    out = {(code, col): v for (code, col), v in values.items() if code in visible and col in columns}
+    if actor.scope == "city":
+        out.update({(CITY_CODE, col): v for col, v in totals.items() if col in columns})
+    return out
 
 
 def shown(value: Decimal | None, places: str = "0.01") -> str:
