@@ -71,3 +71,10 @@ def test_unknown_revoked_and_expired_tokens_and_inactive_users_are_refused_at_on
     with db.unit_of_work() as session:
         session.execute(update(User).where(User.id == account.user_id).values(is_active=False))
     assert refused(client, inactive, org)
+
+
+def test_a_request_with_no_credentials_at_all_is_told_to_authenticate(client: TestClient, factory):
+    org = factory.org()
+    resp = client.post(EVALUATE, json={"org_id": org, "year": 2017, "measure": "M03"})
+    assert (resp.status_code, resp.json()["code"]) == (401, "unauthenticated")
+    assert client.get(PACKS).status_code == 401

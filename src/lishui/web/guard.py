@@ -88,6 +88,8 @@ def _make_guard(
                 # A system that sent a token is told the token is bad (401), on every route and method, rather
                 # than being checked as a browser form would be.
                 raise Unauthenticated("访问令牌无效、已撤销或已过期")
+            if not public:
+                raise Unauthenticated()  # nobody signed in: nothing for a forged form to act as
         if request.method not in SAFE_METHODS and not (actor is not None and actor.via_token):
             _check_csrf(request, sent)
         if public:
