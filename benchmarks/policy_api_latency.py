@@ -167,7 +167,8 @@ def main() -> int:
     thread.start()
     while not server.started:
         time.sleep(0.01)
-    # Does the route exist? Without a token an existing route refuses (401, or 422 on a bad body); a missing one is 404/405.
+    # Does the route exist? Without a token an existing route refuses (401, or 422 on a bad body); a missing one
+    # is 404/405.
     probe = httpx.post(f"http://127.0.0.1:{port}{ROUTE}", json={}, timeout=30).status_code
     has_route = probe not in (404, 405)
     print(f"POST {ROUTE} without a token answers {probe}: the route is {'present' if has_route else 'ABSENT'}")
