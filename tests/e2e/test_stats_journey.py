@@ -69,3 +69,33 @@ def test_enterprise_submits_county_verifies_city_accepts(browser, page, watch, s
     shoot("stats-accepted")
     assert not (watch.problems or county_watch.problems or city_watch.problems), \
         watch.problems + county_watch.problems + city_watch.problems
+
+
+def test_a_county_officer_finds_an_organisation_by_name_and_registers_its_recognition(page, watch, shoot,
+                                                                                        live_server, factory, db):
+    from tests.stats.test_imports import uscc_of
+
+    c = chain(factory, "331102")
+    park = factory.org(kind="park_operator", division="331102", name="莲都云谷电商园运营有限公司")
+    elsewhere = factory.org(kind="park_operator", division="331122", name="缙云云谷电商园运营有限公司")
+    sign_in(page, live_server, c.accounts["county"].username, c.accounts["county"].password)
+    page.goto(f"{live_server}/stats/forms/DEMO_RECOGNITION/entry")
+    page.fill("#f-entity", "云谷")
+    page.dispatch_event("#f-entity", "input")
+    page.locator("#entity-options option").first.wait_for(state="attached")
+    for _ in range(50):  # htmx swaps the options in after 300 ms of no typing
+        if page.locator("#entity-options option").count() == 1:
+            break
+        page.wait_for_timeout(100)
+    offered = page.eval_on_selector_all("#entity-options option", "els => els.map(e => [e.value, e.textContent])")
+    assert offered == [[uscc_of(db, park), "莲都云谷电商园运营有限公司"]], "only the officer's own county"
+    assert uscc_of(db, elsewhere) not in str(offered)
+    page.fill("#f-entity", uscc_of(db, park))
+    page.fill("#f-period", "2017")
+    page.fill("#f-base_level", "2")
+    page.fill("#f-document", "浙商务发〔2017〕88号")
+    shoot("stats-recognition-entry")
+    page.click("#submit-report")
+    page.wait_for_selector("#values-table")
+    assert "已报送" in page.inner_text("#status") and "浙商务发〔2017〕88号" in page.inner_text("#values-table")
+    assert not watch.problems, watch.problems

@@ -127,3 +127,15 @@ def test_the_indicator_page_shows_the_register_counts(app, db, factory):
     page = client.get("/stats/indicators?indicator=provincial_demo_bases&year=2017&granularity=year")
     assert page.status_code == 200 and "省级以上示范电子商务产业基地" in page.text
     assert ">1<" in page.text.replace(" ", "") and ">1.00<" not in page.text.replace(" ", "")
+
+
+def test_the_organisation_search_answers_officers_only_within_their_scope(app, db, factory):
+    c = chain(factory, "331102")
+    factory.org(kind="park_operator", division="331102", name="甲园区运营公司")
+    factory.org(kind="park_operator", division="331122", name="乙园区运营公司")
+    county = login(TestClient(app, base_url="http://127.0.0.1"), c.accounts["county"])
+    found = county.get("/stats/forms/DEMO_RECOGNITION/entities", params={"entity": "园区运营"})
+    assert found.status_code == 200 and "甲园区运营公司" in found.text and "乙园区运营公司" not in found.text
+    assert county.get("/stats/forms/DEMO_RECOGNITION/entities", params={"entity": "%"}).text.strip() == ""
+    enterprise = login(TestClient(app, base_url="http://127.0.0.1"), c.accounts["enterprise"])
+    assert enterprise.get("/stats/forms/DEMO_RECOGNITION/entities", params={"entity": "园"}).status_code == 403

@@ -95,10 +95,11 @@ class Entity:
     org_id: int | None
     division_code: str
     name: str
+    uscc: str = ""  # an organisation's credit code: what an officer types to name it
 
 
 def entity_of_org(org: Organisation) -> Entity:
-    return Entity(f"o{org.id}", org.id, org.division_code, org.name)
+    return Entity(f"o{org.id}", org.id, org.division_code, org.name, org.uscc)
 
 
 def entity_of_division(code: str, name: str) -> Entity:
@@ -682,8 +683,10 @@ def workspace(session: Session, actor: Actor) -> list[Due]:
     return out
 
 
-def officer_entities(session: Session, actor: Actor, form: StatsForm, limit: int = 500) -> list[Entity]:
-    """The entities an officer may report for with this form (a county officer's county; visible organisations)."""
+def officer_entities(session: Session, actor: Actor, form: StatsForm, limit: int = 500,
+                     query: str = "") -> list[Entity]:
+    """The entities an officer may report for with this form (a county officer's county; visible organisations,
+    those whose name contains ``query`` or whose credit code starts with it when one is given)."""
     if form.subject == "division":
         if actor.scope == "division" and actor.scope_division:
             return [entity_of_division(actor.scope_division, division_name(actor.scope_division))]
@@ -691,6 +694,10 @@ def officer_entities(session: Session, actor: Actor, form: StatsForm, limit: int
     stmt = scope_orgs(select(Organisation), actor)
     if form.subject != "organisation":
         stmt = stmt.where(Organisation.kind == form.subject)
+    text = query.strip()[:50]
+    if text:
+        stmt = stmt.where(or_(Organisation.name.contains(text, autoescape=True),
+                              Organisation.uscc.startswith(text.upper(), autoescape=True)))
     orgs = session.scalars(stmt.order_by(Organisation.name).limit(limit))
     return [entity_of_org(o) for o in orgs]
 

@@ -91,7 +91,8 @@ def workspace(request: Request, session: DbSession,
 def _entry_page(request: Request, session: Session, actor: Actor, form: StatsForm, data: dict[str, str],
                 errors: dict[str, str], message: str, *, submission: StatsSubmission | None = None,
                 status: int = 200) -> Response:
-    entities = [] if actor.scope == "org" or submission is not None else service.officer_entities(session, actor, form)
+    entities = ([] if actor.scope == "org" or submission is not None else
+                service.officer_entities(session, actor, form, limit=50 if form.subject != "division" else 500))
     return render(request, "stats/entry.html", {
         "form": form, "data": data, "errors": errors, "message": message, "entities": entities,
         "submission": submission, "entity_name": service.entity_name(session, submission) if submission else "",
@@ -111,6 +112,18 @@ def entry(request: Request, form_code: str, session: DbSession,
     if not service.may_report(actor, form):
         raise Forbidden("您不能填报此报表")
     return _entry_page(request, session, actor, form, {"period": period[:12], "entity": entity[:40]}, {}, "")
+
+
+@router.get("/forms/{form_code}/entities", response_class=HTMLResponse)
+def entity_options(request: Request, form_code: str, session: DbSession,
+                   actor: Annotated[Actor, Depends(require("stats:report:submit"))], entity: str = "") -> Response:
+    """The organisations matching what an officer typed (name or credit code), as options of the entry form's list:
+    only those in the officer's scope."""
+    form = service.get_form(session, form_code)
+    if not service.may_report(actor, form) or actor.scope == "org" or form.subject == "division":
+        raise Forbidden("您不能填报此报表")
+    found = service.officer_entities(session, actor, form, limit=20, query=entity)
+    return render(request, "stats/_entity_options.html", {"entities": found})
 
 
 @router.post("/forms/{form_code}/entry", response_class=HTMLResponse)
