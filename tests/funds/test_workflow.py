@@ -162,6 +162,42 @@ def test_return_with_deadline_then_resubmit(world):
         assert service.submit(s, ent, claim_id, note="已补充").state == "submitted"
 
 
+def test_a_return_not_completed_by_its_deadline_lapses_and_frees_the_period(world, settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from lishui.cli.main import app
+    from lishui.core.actor import system_actor
+    from tests.conftest import TEST_SECRET
+
+    late, on_time = world.enterprise(), world.enterprise()
+    late_id, on_time_id = world.submitted(late), world.submitted(on_time)
+    with world.db.unit_of_work() as s:
+        for claim_id, days in ((late_id, 3), (on_time_id, 5)):
+            service.return_claim(s, world.reviewer, claim_id, reason="请补充上年度数据",
+                                 deadline=clock.today() + dt.timedelta(days=days))
+    with clock.shifted(dt.timedelta(days=4)):
+        with pytest.raises(Forbidden), world.db.unit_of_work() as s:
+            service.lapse_returns(s, world.reviewer)  # a county reviewer cannot run it
+        with world.db.unit_of_work() as s:
+            overdue, _ = service.queue(s, world.city, service.QueueFilter(overdue=True))
+            assert [c.id for c, _ in overdue] == [late_id], "past its deadline it shows overdue"
+            assert [c.id for c in service.lapse_returns(s, world.city, dry_run=True)] == [late_id]
+        assert world.claim(late_id).state == "returned", "a dry run changes nothing"
+        monkeypatch.setenv("LISHUI_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("LISHUI_SECRET_KEY", TEST_SECRET)
+        out = CliRunner().invoke(app, ["funds", "lapse-returns"])
+        assert out.exit_code == 0 and f"#{late_id} " in out.output and "1 returned claim(s)" in out.output, out.output
+    lapsed, kept = world.claim(late_id), world.claim(on_time_id)
+    assert (lapsed.state, lapsed.live_key, kept.state) == ("withdrawn", None, "returned")
+    with world.db.unit_of_work() as s:
+        event = next(e for e in service.history(s, world.city, late_id) if e.action == "lapse")
+        assert "视为撤回" in event.reason and event.username == "funds lapse-returns"
+        told = s.scalars(select(Notification.message).where(Notification.claim_id == late_id)).all()
+        assert any("逾期未补正" in m for m in told)
+        assert service.lapse_returns(s, system_actor("again")) == [], "nothing left to lapse"
+    assert world.draft(late) != late_id, "the enterprise may apply again for the period"
+
+
 def test_amount_change_only_with_reason_and_shown_in_history(world):
     ent = world.enterprise()
     claim_id = world.submitted(ent)

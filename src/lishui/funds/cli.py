@@ -118,6 +118,29 @@ def batch(
         db.dispose()
 
 
+@app.command("lapse-returns")
+def lapse_returns(dry_run: Annotated[bool, typer.Option("--dry-run", help="List them, change nothing")] = False
+                  ) -> None:
+    """Treat returned claims past their deadline as withdrawn (逾期未补正视为撤回); run daily, e.g. from cron."""
+    from lishui.core.actor import system_actor
+    from lishui.core.console import load
+    from lishui.funds import service
+
+    _, db = load()
+    try:
+        with db.unit_of_work() as session:
+            lapsed = service.lapse_returns(session, system_actor("funds lapse-returns"), dry_run=dry_run)
+            for claim in lapsed:
+                typer.echo(f"#{claim.id} {claim.measure_id} {claim.year} org {claim.org_id}: deadline "
+                           f"{claim.return_deadline}")
+        typer.echo(f"{len(lapsed)} returned claim(s) past their deadline" + (" (dry run: nothing changed)"
+                                                                           if dry_run else " withdrawn"))
+    except DomainError as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
+
+
 @app.command()
 def reconcile(year: Annotated[int, typer.Argument(help="Budget year")]) -> None:
     """Prove the books balance and every paid claim has exactly one disbursement (exit 1 if not)."""

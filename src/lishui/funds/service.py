@@ -71,7 +71,7 @@ ACTIONS_ZH = {
     "prelim_pass": "初审通过", "city_pass": "市级复审通过", "notice": "进入公示", "approve": "批准",
     "return": "退回补正", "reject": "不予通过", "withdraw": "撤回", "amend_amount": "调整金额",
     "evidence": "上传材料", "batch": "编入拨付批次", "paid": "已支付", "bounce": "退票", "objection": "收到异议",
-    "objection_answer": "答复异议",
+    "objection_answer": "答复异议", "lapse": "逾期未补正，视为撤回",
 }
 
 
@@ -628,7 +628,27 @@ def return_claim(session: Session, actor: Actor, claim_id: int, *, reason: str,
     claim.return_deadline = deadline
     claim.notice_id = None
     _transition(session, actor, claim, "return", "returned", reason=reason.strip(), deadline=deadline)
+    claim.step_due_on = deadline  # the applicant's step: past it, the claim shows overdue until it lapses
     return claim
+
+
+def lapse_returns(session: Session, actor: Actor, *, today: dt.date | None = None,
+                  dry_run: bool = False) -> list[Claim]:
+    """Returned claims whose deadline for completing them has passed (the deadline day itself still counts) are
+    treated as withdrawn (逾期未补正视为撤回): the applicant is told, and may apply again. City-wide actors only;
+    meant to run daily (``lishui funds lapse-returns``)."""
+    if actor.scope != "city" or not (actor.user_id is None or actor.can("funds:claim:review")):
+        raise Forbidden("只有市级审核人员或系统任务可以处理逾期未补正的申报")
+    today = today or clock.today()
+    stmt = scope_claims(select(Claim), actor).where(Claim.state == "returned", Claim.return_deadline < today)
+    due = list(session.scalars(stmt.order_by(Claim.id).with_for_update()))
+    if dry_run:
+        return due
+    for claim in due:
+        _transition(session, actor, claim, "lapse", "withdrawn",
+                    reason=f"补正期限 {claim.return_deadline.isoformat() if claim.return_deadline else ''} 已过，"
+                           "未补正，视为撤回申请；可重新申报")
+    return due
 
 
 def reject(session: Session, actor: Actor, claim_id: int, *, reason: str) -> Claim:
