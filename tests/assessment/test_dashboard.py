@@ -53,3 +53,14 @@ def test_monthly_trend(client, db, factory):
     export = client.get("/assessment/dashboard/export?table=trend&indicator=city_online_retail&year=2017&grain=month")
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["2017-01", "2017-02"]
+
+
+def test_a_year_without_county_figures_points_to_the_latest_year_with_them(client, db, factory):
+    with db.unit_of_work() as session:
+        indicators.load_public_figures(session, factory.system)
+    login(client, factory.account("city_officer"))
+    empty = client.get("/assessment/dashboard?indicator=taobao_villages&division=331100&year=2021")
+    assert empty.status_code == 200 and 'id="counties-latest"' in empty.text
+    assert "year=2019" in empty.text.split('id="counties-latest"')[1].split("</div>")[0]
+    full = client.get("/assessment/dashboard?indicator=taobao_villages&division=331100&year=2019")
+    assert 'id="counties-latest"' not in full.text

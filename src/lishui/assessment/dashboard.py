@@ -31,6 +31,8 @@ class Dashboard:
     trend: Table
     counties: Table
     gauges: Table
+    # When no county has a value for the year: the latest earlier year where one has (None if none has).
+    counties_latest_year: int | None = None
 
     def chart_data(self) -> dict[str, Any]:
         """What the chart script draws, numbers as text (exact decimals; the script converts for drawing)."""
@@ -78,6 +80,11 @@ def build(session: Session, *, indicator: str, division: str, year: int, grain: 
     for code in county_codes:
         v = county_values.get((code, str(year)))
         county_rows.append([names[code], v.value if v else None, v.label if v else "无数据"])
+    latest_year = None
+    if all(row[1] is None for row in county_rows):
+        earlier = indicators.value_table(session, indicator, county_codes,
+                                         [str(y) for y in range(FIRST_YEAR, year)])
+        latest_year = max((int(p) for (_, p) in earlier), default=None)
     gauge_rows = []
     for p in targets.progress(session, targets.default_pack(), division, year):
         percent = min(p.percent, 100) if p.percent is not None else None
@@ -91,4 +98,5 @@ def build(session: Session, *, indicator: str, division: str, year: int, grain: 
         Table("counties", f"{year}年各县（市、区）{info.label}（{info.unit}）", ["地区", column, "来源"], county_rows),
         Table("targets", f"{where}2018年目标完成情况", ["目标", "内容", "目标值", "最新值", "年度", "完成率%", "判断"],
               gauge_rows),
+        counties_latest_year=latest_year,
     )
