@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
@@ -31,7 +32,18 @@ from lishui.stats.rules import (
     parse_period,
     spec_of,
 )
-from lishui.stats.service import SUBJECTS, division_name, get_form, lock_date, may_report, subject_fits
+from lishui.stats.service import (
+    STATUSES,
+    SUBJECTS,
+    SubmissionFilter,
+    division_name,
+    filtered,
+    get_form,
+    lock_date,
+    may_report,
+    scope_submissions,
+    subject_fits,
+)
 
 ORG_COLUMN = "统一社会信用代码"
 DIVISION_COLUMN = "县（区）"
@@ -49,6 +61,46 @@ def template(form: StatsForm) -> tuple[list[str], list[list[str]]]:
     """The upload template: the entity, the period, then one column per field (label and unit); no rows."""
     spec = spec_of(form)
     return [entity_column(form), PERIOD_COLUMN, *[f.column for f in spec.fields]], []
+
+
+EXPORT_LIMIT = 100_000
+EXPORT_INFO = ("名称", "状态", "修订版本", "异常值")  # after the template's columns in an export; ignored on upload
+
+
+def _plain(type_: str, canonical: str | None) -> str:
+    """A value as an upload expects it back: yuan (or dollars) with two decimals and no separators, 是/否."""
+    if canonical is None or canonical == "":
+        return ""
+    if type_ in ("money", "usd"):
+        return f"{Decimal(canonical) / 100:.2f}"
+    if type_ == "bool":
+        return "是" if canonical == "true" else "否"
+    return canonical
+
+
+def export_rows(session: Session, actor: Actor, f: SubmissionFilter) -> tuple[list[str], list[list[str]], bool]:
+    """The reports of one form that the list shows (the actor's scope and filters): the upload template's columns
+    (the latest revision's values), then name, state, revision and flag, which an upload ignores, so rows for new
+    periods can be uploaded from the same sheet. Returns headers, rows and whether ``EXPORT_LIMIT`` cut it."""
+    form = get_form(session, f.form)
+    spec = spec_of(form)
+    stmt = (filtered(scope_submissions(select(StatsSubmission, StatsRevision.values, Organisation.uscc,
+                                              Organisation.name), actor), f)
+            .join(StatsRevision, (StatsRevision.submission_id == StatsSubmission.id)
+                  & (StatsRevision.revision == StatsSubmission.current_revision))
+            .outerjoin(Organisation, Organisation.id == StatsSubmission.org_id)
+            .order_by(StatsSubmission.period_start, StatsSubmission.division_code, StatsSubmission.id)
+            .limit(EXPORT_LIMIT + 1))
+    headers = [entity_column(form), PERIOD_COLUMN, *[x.column for x in spec.fields], *EXPORT_INFO]
+    rows: list[list[str]] = []
+    for sub, values, uscc, name in session.execute(stmt).tuples():
+        got = load_values(values)
+        entity = uscc if uscc else division_name(sub.division_code)
+        rows.append([entity, sub.period, *[_plain(x.type, got.get(x.key)) for x in spec.fields],
+                     name or division_name(sub.division_code), STATUSES.get(sub.status, (sub.status,))[0],
+                     str(sub.current_revision), "是" if sub.flagged else ""])
+    truncated = len(rows) > EXPORT_LIMIT
+    return headers, rows[:EXPORT_LIMIT], truncated
 
 
 @dataclass
@@ -302,7 +354,7 @@ def import_file(session: Session, actor: Actor, form_code: str, content: bytes, 
     ecol = entity_column(form)
     columns = [f.column for f in spec.fields]
     required = [ecol, PERIOD_COLUMN, *[f.column for f in spec.fields if f.required]]
-    sheet = read_table(content, [ecol, PERIOD_COLUMN, *columns], required)
+    sheet = read_table(content, [ecol, PERIOD_COLUMN, *columns, *EXPORT_INFO], required)  # export's extras: ignored
     key_of = {f.column: f.key for f in spec.fields}
     items = []
     for line, row in enumerate(sheet.rows, start=2):

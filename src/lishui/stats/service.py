@@ -577,8 +577,8 @@ class SubmissionFilter:
     per_page: int = 50
 
 
-def list_submissions(session: Session, actor: Actor, f: SubmissionFilter) -> tuple[list[StatsSubmission], int]:
-    stmt = scope_submissions(select(StatsSubmission), actor)
+def filtered(stmt: Select[Any], f: SubmissionFilter) -> Select[Any]:
+    """A query over submissions narrowed by the list's filters (form, state, period, county, flagged)."""
     if f.form:
         stmt = stmt.join(StatsForm, StatsForm.id == StatsSubmission.form_id).where(StatsForm.code == f.form)
     if f.status in STATUSES:
@@ -589,6 +589,11 @@ def list_submissions(session: Session, actor: Actor, f: SubmissionFilter) -> tup
         stmt = stmt.where(StatsSubmission.division_code == f.division)
     if f.flagged:
         stmt = stmt.where(StatsSubmission.flagged.is_(True))
+    return stmt
+
+
+def list_submissions(session: Session, actor: Actor, f: SubmissionFilter) -> tuple[list[StatsSubmission], int]:
+    stmt = filtered(scope_submissions(select(StatsSubmission), actor), f)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     per_page = max(1, min(f.per_page, 200))
     items = session.scalars(stmt.order_by(StatsSubmission.updated_at.desc(), StatsSubmission.id.desc())

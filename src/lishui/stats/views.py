@@ -169,11 +169,35 @@ def submissions(request: Request, session: DbSession,
     items, total = service.list_submissions(session, actor, f)
     query = urlencode({"form": f.form, "status": f.status, "period": f.period, "division": f.division,
                        "flagged": "true" if f.flagged else ""})
+    export_query = urlencode({"status": f.status, "period": f.period, "division": f.division,
+                              "flagged": "true" if f.flagged else ""})
     return render(request, "stats/submissions.html", {
+        "export_query": export_query,
         "items": items, "total": total, "f": f, "pages": max(1, -(-total // f.per_page)), "query": query,
         "names": service.entity_names(session, items), "forms": service.list_forms(session, active_only=False),
         "jurisdictions": service.jurisdictions(session), "division_name": service.division_name, **VOCAB,
     })
+
+
+@router.get("/forms/{form_code}/export")
+def submissions_export(form_code: str, session: DbSession,
+                       actor: Annotated[Actor, Depends(require("stats:report:read", rate="export"))],
+                       status: str = "", period: str = "", division: str = "", flagged: bool = False,
+                       format: str = "xlsx") -> Response:
+    """The reports of one form the list shows, as Excel or CSV, in the upload template's columns (audited)."""
+    f = service.SubmissionFilter(form=service.get_form(session, form_code).code, status=status[:12],
+                                 period=period[:12], division=division[:12], flagged=flagged)
+    headers, rows, truncated = imports.export_rows(session, actor, f)
+    audit.record(session, actor, "stats.submission.export", object_type="stats_form", object_id=f.form,
+                 detail={"status": f.status, "period": f.period, "division": f.division, "flagged": f.flagged,
+                         "rows": len(rows), "truncated": truncated, "format": format})
+    name = f"reports-{f.form}" + (f"-{f.period}" if f.period else "")
+    extra = {"X-Export-Truncated": str(imports.EXPORT_LIMIT)} if truncated else {}
+    if format == "csv":
+        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', **extra})
+    return Response(write_xlsx(headers, rows, f.form), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', **extra})
 
 
 def _submission_page(request: Request, session: Session, actor: Actor, sub: StatsSubmission, message: str = "",
