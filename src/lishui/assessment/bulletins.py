@@ -66,9 +66,10 @@ def snapshot(session: Session, period: str) -> dict[str, Any]:
     period, year = _period(period)
     years = [str(y) for y in range(2010, year + 1)]
     headlines = []
+    tables = indicators.value_tables(session, HEADLINES, [CITY_CODE], years)
     for code in HEADLINES:
         info = indicators.INDICATORS[code]
-        values = indicators.value_table(session, code, [CITY_CODE], years)
+        values = tables[code]
         if values:
             (_, latest), value = max(values.items(), key=lambda kv: kv[0][1])
             previous = values.get((CITY_CODE, str(int(latest) - 1)))

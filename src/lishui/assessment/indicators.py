@@ -138,18 +138,26 @@ class ObservationSource:
 
     def values(self, session: Session, indicator: str, divisions: Sequence[str],
                periods: Sequence[str]) -> dict[tuple[str, str], Value]:
-        latest = (select(Observation.division_code, Observation.period,
+        return self.many(session, [indicator], divisions, periods)[indicator]
+
+    def many(self, session: Session, codes: Sequence[str], divisions: Sequence[str],
+             periods: Sequence[str]) -> dict[str, dict[tuple[str, str], Value]]:
+        """The current revision of each value of several indicators, in one query."""
+        latest = (select(Observation.indicator, Observation.division_code, Observation.period,
                          func.max(Observation.revision).label("revision"))
-                  .where(Observation.indicator == indicator, Observation.division_code.in_(divisions),
+                  .where(Observation.indicator.in_(codes), Observation.division_code.in_(divisions),
                          Observation.period.in_(periods))
-                  .group_by(Observation.division_code, Observation.period).subquery())
+                  .group_by(Observation.indicator, Observation.division_code, Observation.period).subquery())
         rows = session.execute(
-            select(Observation.division_code, Observation.period, Observation.value, Observation.source,
-                   Observation.revision, Observation.reference)
-            .join(latest, (Observation.division_code == latest.c.division_code)
-                  & (Observation.period == latest.c.period) & (Observation.revision == latest.c.revision))
-            .where(Observation.indicator == indicator))
-        return {(d, p): Value(Decimal(v), s, r, ref) for d, p, v, s, r, ref in rows}
+            select(Observation.indicator, Observation.division_code, Observation.period, Observation.value,
+                   Observation.source, Observation.revision, Observation.reference)
+            .join(latest, (Observation.indicator == latest.c.indicator)
+                  & (Observation.division_code == latest.c.division_code)
+                  & (Observation.period == latest.c.period) & (Observation.revision == latest.c.revision)))
+        out: dict[str, dict[tuple[str, str], Value]] = {code: {} for code in codes}
+        for code, d, p, v, s, r, ref in rows:
+            out[code][(d, p)] = Value(Decimal(v), s, r, ref)
+        return out
 
 
 OBSERVATIONS = ObservationSource()
@@ -160,14 +168,23 @@ def value_table(session: Session, indicator: str, division_codes: Sequence[str],
     """Values for every (division, period) asked. A figure an officer recorded (entered or imported: the official
     figure, e.g. the statistics bureau's) stands; a registered source (accepted statistics, funds paid) fills the
     periods no officer recorded and replaces public figures; public figures fill what is left."""
-    out = OBSERVATIONS.values(session, indicator, division_codes, periods)
-    for source in _SOURCES:
-        if indicator in source.provides:
-            for key, value in source.values(session, indicator, division_codes, periods).items():
-                held = out.get(key)
-                if held is None or held.is_public:
-                    out[key] = value
-    return out
+    return value_tables(session, [indicator], division_codes, periods)[indicator]
+
+
+def value_tables(session: Session, codes: Sequence[str], division_codes: Sequence[str],
+                 periods: Sequence[str]) -> dict[str, dict[tuple[str, str], Value]]:
+    """``value_table`` for several indicators, the observations read in one query."""
+    wanted = list(dict.fromkeys(codes))
+    tables = OBSERVATIONS.many(session, wanted, division_codes, periods)
+    for indicator in wanted:
+        out = tables[indicator]
+        for source in _SOURCES:
+            if indicator in source.provides:
+                for key, value in source.values(session, indicator, division_codes, periods).items():
+                    held = out.get(key)
+                    if held is None or held.is_public:
+                        out[key] = value
+    return tables
 
 
 def years_with_data(session: Session) -> list[int]:

@@ -142,11 +142,6 @@ def jurisdictions() -> dict[str, str]:
     return {code: name for code, name in indicators.divisions().items() if code != "331100"}
 
 
-def _values(session: Session, indicator: str, year: int) -> dict[str, Decimal]:
-    table = indicators.value_table(session, indicator, list(jurisdictions()), [str(year)])
-    return {d: v.value for (d, _), v in table.items()}
-
-
 def _rank_points(values: dict[str, Decimal], weight: Decimal, n: int) -> dict[str, tuple[int, Decimal]]:
     ordered = sorted(values.items(), key=lambda kv: kv[1], reverse=True)
     out: dict[str, tuple[int, Decimal]] = {}
@@ -168,6 +163,12 @@ def compute(session: Session, year: int, *, with_previous: bool = True) -> list[
     split = targets.breakdowns(session, pack)
     n = len(names)
     summary = task_service.division_task_summary(session, year)
+    codes = [item.indicator for item in items if item.rule != "tasks"]
+    tables = indicators.value_tables(session, codes, list(names), [str(year - 1), str(year)]) if codes else {}
+
+    def values_of(indicator: str, in_year: int) -> dict[str, Decimal]:
+        return {d: v.value for (d, p), v in tables[indicator].items() if p == str(in_year)}
+
     for item in items:
         if item.rule == "tasks":
             for code, card in cards.items():
@@ -176,7 +177,7 @@ def compute(session: Session, year: int, *, with_previous: bool = True) -> list[
                 card.lines.append(Line(item, Decimal(count), ratio=ratio, points=item.weight * ratio,
                                        note=f"{count} 项任务，逾期 {overdue} 项" if count else "无任务"))
             continue
-        values = _values(session, item.indicator, year)
+        values = values_of(item.indicator, year)
         if item.rule == "attainment":
             leaf = next((t for t in targets.leaves(pack) if t.indicator == item.indicator), None)
             for code, card in cards.items():
@@ -191,7 +192,7 @@ def compute(session: Session, year: int, *, with_previous: bool = True) -> list[
                     card.lines.append(Line(item, actual, goal, ratio, item.weight * ratio))
         else:
             if item.rule == "growth":
-                before = _values(session, item.indicator, year - 1)
+                before = values_of(item.indicator, year - 1)
                 measured = {d: (v - before[d]) / before[d] for d, v in values.items() if before.get(d)}
             else:
                 measured = values

@@ -118,9 +118,11 @@ def progress(session: Session, pack: Pack, division: str = CITY_CODE, as_of: int
     split = breakdowns(session, pack)
     years = [str(y) for y in range(2010, as_of + 1)]
     out = []
-    for target in leaves(pack):
+    found = leaves(pack)
+    tables = indicators.value_tables(session, [t.indicator for t in found], [division], years)
+    for target in found:
         goal = goal_for(target, division, split)
-        values = indicators.value_table(session, target.indicator, [division], years)
+        values = tables[target.indicator]
         series = sorted((int(p), v) for (_, p), v in values.items())
         out.append(_assess(target, division, goal, series))
     return out
