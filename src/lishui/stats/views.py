@@ -167,10 +167,11 @@ def submissions(request: Request, session: DbSession,
     f = service.SubmissionFilter(form=form[:40], status=status[:12], period=period[:12], division=division[:12],
                                  flagged=flagged, page=max(1, min(page, 100_000)))
     items, total = service.list_submissions(session, actor, f)
-    query = urlencode({"form": f.form, "status": f.status, "period": f.period, "division": f.division,
-                       "flagged": "true" if f.flagged else ""})
-    export_query = urlencode({"status": f.status, "period": f.period, "division": f.division,
-                              "flagged": "true" if f.flagged else ""})
+    # Links carry only the filters set: an empty ``flagged=`` is not a boolean and would be refused.
+    filters = {k: v for k, v in {"status": f.status, "period": f.period, "division": f.division,
+                                 "flagged": "true" if f.flagged else ""}.items() if v}
+    query = urlencode({"form": f.form, **filters} if f.form else filters)
+    export_query = urlencode(filters)
     return render(request, "stats/submissions.html", {
         "export_query": export_query,
         "items": items, "total": total, "f": f, "pages": max(1, -(-total // f.per_page)), "query": query,
