@@ -1,4 +1,5 @@
-"""ASGI middleware: request id, security headers, request-size limit, the CSRF seed cookie.
+"""ASGI middleware: request id, security headers, request-size limit, the CSRF seed cookie, empty query
+parameters dropped.
 
 Every response leaves through here with the same security headers: pages, API, static files, the
 request-too-large refusal, and the last-resort answer to an unexpected error.
@@ -46,6 +47,13 @@ def security_headers(h: MutableHeaders, *, path: str, https: bool) -> None:
         del h["server"]
 
 
+def without_empty_parameters(query: bytes) -> bytes:
+    """The query string without ``name=`` pairs that have no value. A filter form sends every field, so clearing
+    the year box sends ``year=``, which is no integer: an empty field means "not set", as if it were left out."""
+    parts = [part for part in query.split(b"&") if part and not part.endswith(b"=")]
+    return b"&".join(parts)
+
+
 class PlatformMiddleware:
     def __init__(self, app: ASGIApp, *, max_body: int, https: bool) -> None:
         self.app = app
@@ -58,6 +66,8 @@ class PlatformMiddleware:
             return
         request_id = secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        if scope.get("query_string"):
+            scope["query_string"] = without_empty_parameters(scope["query_string"])
         headers = dict(scope.get("headers") or [])
         seed = _cookie(headers.get(b"cookie", b"").decode("latin-1"), SEED_COOKIE)
         new_seed = None
