@@ -9,9 +9,10 @@ from lishui.web.middleware import without_empty_parameters
 from tests.factories import login
 
 PAGES = ["/funds/claims?state=&division=&measure=&year=&age=", "/assessment/tasks?year=&division=&colour=&unit=",
-         "/assessment/dashboard?indicator=&division=&year=&grain=year", "/stats/indicators?indicator=&year=&granularity=",
-         "/registry/orgs?q=&kind=&division=&page=", "/assessment/scorecards?year=&sort=",
-         "/assessment/targets?division=&year=", "/funds/budget?year=", "/stats/submissions?form=&flagged=&page="]
+         "/assessment/dashboard?indicator=&division=&year=&grain=year",
+         "/stats/indicators?indicator=&year=&granularity=", "/registry/orgs?q=&kind=&division=&page=",
+         "/assessment/scorecards?year=&sort=", "/assessment/targets?division=&year=", "/funds/budget?year=",
+         "/stats/submissions?form=&flagged=&page="]
 
 
 def test_empty_pairs_are_dropped_and_the_rest_kept_as_sent():
