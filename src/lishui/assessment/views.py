@@ -17,10 +17,11 @@ from lishui.assessment import tasks as task_service
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, ValidationFailed
 from lishui.core.files import check_size
-from lishui.core.tabular import write_csv, write_xlsx
+from lishui.core.tabular import write_xlsx
 from lishui.policy import service as policy
 from lishui.registry import CITY_CODE
 from lishui.web.deps import DbSession, PostedForm, RecordId
+from lishui.web.downloads import XLSX, table_download
 from lishui.web.guard import require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
@@ -56,7 +57,6 @@ def _todos(session: Session, actor: Actor) -> list[Todo]:
 
 register_todos(_todos)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 COLOUR = {"green": ("正常推进", "On schedule", "badge-ok"), "yellow": ("临期预警", "Due soon", "badge-warn"),
           "red": ("逾期", "Overdue", "badge-bad"), "closed": ("已办结", "Closed", "badge-muted")}
@@ -349,11 +349,7 @@ def indicator_import(request: Request, session: DbSession, posted: PostedForm,
 def indicator_template(_: Annotated[Actor, Depends(require("assessment:indicator:read"))],
                        format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx") -> Response:
     headers, rows = indicators.template()
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="indicator-template.csv"'})
-    return Response(write_xlsx(headers, rows, "指标数据导入模板"), media_type=XLSX,
-                    headers={"Content-Disposition": 'attachment; filename="indicator-template.xlsx"'})
+    return table_download(headers, rows, name="indicator-template", format=format, sheet="指标数据导入模板")
 
 
 @router.get("/assessment/targets")

@@ -21,6 +21,7 @@ from lishui.funds import candidates, ledger, payments, service
 from lishui.funds.models import Claim, ClaimEvent, Evidence, PaymentBatch
 from lishui.registry import get_organisation
 from lishui.web.deps import MAX_ID, DbSession, RecordId
+from lishui.web.downloads import XLSX
 from lishui.web.guard import require
 from lishui.web.idempotency import IdempotencyKey, idempotent
 
@@ -31,7 +32,6 @@ Yuan = Annotated[Decimal, Field(ge=0, le=Decimal("100000000000"), max_digits=14,
                                 description="Yuan, at most two decimals")]
 Text = Annotated[str, Field(max_length=1000, pattern=r"^[^\x00]*$")]
 MeasureId = Annotated[str, Field(min_length=2, max_length=10, pattern=r"^[A-Z]{1,3}\d{2}$")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _yuan(money: Money) -> str:

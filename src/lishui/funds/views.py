@@ -19,11 +19,12 @@ from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from lishui.core.files import check_size
 from lishui.core.money import Money
-from lishui.core.tabular import write_csv, write_xlsx
+from lishui.core.tabular import write_xlsx
 from lishui.funds import calendar, candidates, ledger, payments, reports, service
 from lishui.funds.routes import review_action
 from lishui.registry import CITY_CODE, COUNTIES, ZONE_CODE, get_organisation
 from lishui.web.deps import DbSession, PostedForm, RecordId
+from lishui.web.downloads import XLSX, table_download
 from lishui.web.guard import public, require
 from lishui.web.nav import NavEntry, register
 from lishui.web.templating import render
@@ -61,7 +62,6 @@ def _todos(session: Session, actor: Actor) -> list[Todo]:
 
 register_todos(_todos)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -501,11 +501,8 @@ def batch_bank_file(batch_id: RecordId, session: DbSession,
                     actor: Annotated[Actor, Depends(require("funds:payment:write", rate="export"))],
                     format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx") -> Response:
     headers, rows = payments.bank_file_rows(session, actor, batch_id)
-    name = f"bank-payment-{batch_id}.{format}"
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE}
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)
-    return Response(write_xlsx(headers, rows, "付款"), media_type=XLSX, headers=disposition)
+    return table_download(headers, rows, name=f"bank-payment-{batch_id}", format=format, sheet="付款",
+                          extra_headers=NO_STORE)
 
 
 @router.post("/funds/paid-file", response_class=HTMLResponse)

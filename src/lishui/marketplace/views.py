@@ -29,6 +29,7 @@ from lishui.marketplace.vocab import (
 )
 from lishui.registry import ORG_KINDS
 from lishui.web.deps import DbSession, PostedForm, RecordId
+from lishui.web.downloads import XLSX
 from lishui.web.guard import public, require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
@@ -70,7 +71,6 @@ def _todos(session: Session, actor: Actor) -> list[Todo]:
 
 register_todos(_todos)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ATTACHMENT = 10 * 1024 * 1024
 
 VOCAB: dict[str, Any] = {

@@ -16,7 +16,7 @@ from lishui.core import clock
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from lishui.core.i18n import pick
-from lishui.core.tabular import write_csv, write_xlsx
+from lishui.core.tabular import write_xlsx
 from lishui.policy import facts as fact_store
 from lishui.policy import service
 from lishui.policy.engine import STATUS_ZH, MeasureResult, as_of, provincial_fact, received_fact
@@ -25,6 +25,7 @@ from lishui.policy.pack.model import Measure, Pack, Parameter
 from lishui.registry import CITY_CODE, COUNTIES, ORG_KINDS, ZONE_CODE, get_organisation
 from lishui.registry.vocab import ORG_KINDS_EN
 from lishui.web.deps import DbSession, PostedForm, RecordId, database
+from lishui.web.downloads import XLSX, table_download
 from lishui.web.guard import public, require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
@@ -40,7 +41,6 @@ register(NavEntry(SECTION, "政策事实", "Facts", "/policy/facts", "policy:fac
 register(NavEntry(SECTION, "事实导入", "Import facts", "/policy/facts/import", "policy:fact:write", order=240))
 register(NavEntry(SECTION, "政策计算器", "Policy calculator", "/calculator", None, order=250))
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 OrgQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
@@ -553,11 +553,7 @@ def facts_import(request: Request, session: DbSession,
 @router.get("/policy/facts/template")
 def facts_template(_: Annotated[Actor, Depends(require("policy:fact:write"))], format: str = "xlsx") -> Response:
     headers, rows = fact_store.template_rows(service.fact_symbols())
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="policy-facts-template.csv"'})
-    return Response(write_xlsx(headers, rows, "政策事实导入模板"), media_type=XLSX,
-                    headers={"Content-Disposition": 'attachment; filename="policy-facts-template.xlsx"'})
+    return table_download(headers, rows, name="policy-facts-template", format=format, sheet="政策事实导入模板")
 
 
 # ---------------------------------------------------------------- the public policy calculator

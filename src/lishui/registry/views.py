@@ -16,12 +16,12 @@ from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError
 from lishui.core.i18n import pick
 from lishui.core.ids import InvalidIdentifier, validate_uscc
-from lishui.core.tabular import write_csv, write_xlsx
 from lishui.registry import service
 from lishui.registry.messages import field_errors_zh
 from lishui.registry.schemas import OrganisationCreate, OrganisationUpdate, ParkCreate, PersonCreate, TenancyCreate
 from lishui.registry.vocab import ORG_KINDS, ORG_KINDS_EN, ORG_TAGS, ORG_TAGS_EN
 from lishui.web.deps import DbSession, PostedForm
+from lishui.web.downloads import table_download
 from lishui.web.guard import require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
@@ -37,7 +37,6 @@ register(NavEntry("主体登记", "行政区划", "Divisions", "/registry/divisi
 
 ORG_FORM_FIELDS = ("uscc", "name", "kind", "division_code", "township_code", "address", "legal_representative",
                    "contact_name", "contact_phone", "contact_email", "bank_name", "bank_account", "established_on")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filter(q: str, kind: str, division: str, tag: str, page: int) -> service.OrgFilter:
@@ -79,21 +78,13 @@ def org_export(session: DbSession, actor: Annotated[Actor, Depends(require("regi
                q: str = "", kind: str = "", division: str = "", tag: str = "", format: str = "xlsx") -> Response:
     headers, rows = service.export_rows(session, actor, _filter(q, kind, division, tag, 1))
     stamp = date.today().strftime("%Y%m%d")
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="organisations-{stamp}.csv"'})
-    return Response(write_xlsx(headers, rows, "机构名录"), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="organisations-{stamp}.xlsx"'})
+    return table_download(headers, rows, name=f"organisations-{stamp}", format=format, sheet="机构名录")
 
 
 @router.get("/orgs/template")
 def org_template(_: Annotated[Actor, Depends(require("registry:org:import"))], format: str = "xlsx") -> Response:
     headers, rows = service.template_rows()
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="organisations-template.csv"'})
-    return Response(write_xlsx(headers, rows, "导入模板"), media_type=XLSX,
-                    headers={"Content-Disposition": 'attachment; filename="organisations-template.xlsx"'})
+    return table_download(headers, rows, name="organisations-template", format=format, sheet="导入模板")
 
 
 def _import_page(request: Request, report: service.ImportReport | None, filename: str, message: str = "",

@@ -16,11 +16,11 @@ from starlette.datastructures import FormData
 from lishui.core import audit, clock
 from lishui.core.actor import Actor
 from lishui.core.errors import DomainError, FieldError, Forbidden
-from lishui.core.tabular import write_csv, write_xlsx
 from lishui.stats import imports, indicators, service
 from lishui.stats.models import StatsForm, StatsSubmission
 from lishui.stats.rules import TYPE_LABELS, check_values, display, load_values, spec_of
 from lishui.web.deps import DbSession, PostedForm, RecordId
+from lishui.web.downloads import table_download
 from lishui.web.guard import require
 from lishui.web.imports import run_import
 from lishui.web.nav import NavEntry, register
@@ -58,7 +58,6 @@ def _todos(session: Session, actor: Actor) -> list[Todo]:
 
 register_todos(_todos)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VOCAB: dict[str, Any] = {"statuses": service.STATUSES, "subjects": service.SUBJECTS, "channels": service.CHANNELS,
                          "period_types": {"day": "日报", "month": "月报", "quarter": "季报", "year": "年报"},
                          "display": display, "examples": imports.PERIOD_EXAMPLES}
@@ -194,11 +193,7 @@ def submissions_export(form_code: str, session: DbSession,
                          "rows": len(rows), "truncated": truncated, "format": format})
     name = f"reports-{f.form}" + (f"-{f.period}" if f.period else "")
     extra = {"X-Export-Truncated": str(imports.EXPORT_LIMIT)} if truncated else {}
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', **extra})
-    return Response(write_xlsx(headers, rows, f.form), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', **extra})
+    return table_download(headers, rows, name=name, format=format, sheet=f.form, extra_headers=extra)
 
 
 def _submission_page(request: Request, session: Session, actor: Actor, sub: StatsSubmission, message: str = "",
@@ -301,11 +296,7 @@ def template(form_code: str, session: DbSession, _: Annotated[Actor, Depends(req
              format: str = "xlsx") -> Response:
     form = service.get_form(session, form_code)
     headers, rows = imports.template(form)
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{form.code}-template.csv"'})
-    return Response(write_xlsx(headers, rows, form.title), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{form.code}-template.xlsx"'})
+    return table_download(headers, rows, name=f"{form.code}-template", format=format, sheet=form.title)
 
 
 def _import_page(session: Session, actor: Actor, form_code: str) -> Any:
@@ -503,8 +494,4 @@ def indicator_export(session: DbSession,
     audit.record(session, actor, "stats.indicator.export", object_type="stats_indicator", object_id=table.indicator.key,
                  detail={"year": table.year, "granularity": table.granularity, "rows": len(rows), "format": format})
     name = f"indicator-{table.indicator.key}-{table.year}-{table.granularity}"
-    if format == "csv":
-        return Response(write_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(write_xlsx(headers, rows, table.indicator.label), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return table_download(headers, rows, name=name, format=format, sheet=table.indicator.label)
