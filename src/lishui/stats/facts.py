@@ -83,6 +83,14 @@ def accepted(session: Session, form_code: str, org_ids: Sequence[int], start: dt
     return accepted_by_form(session, [form_code], org_ids, start, end)[form_code]
 
 
+def _per_org(rows: list[Accepted]) -> dict[int, list[Accepted]]:
+    """Each organisation's reports, in period order."""
+    out: dict[int, list[Accepted]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r.period_start):
+        out[row.org_id].append(row)
+    return out
+
+
 def _yuan(fen: int) -> Decimal:
     return (Decimal(fen) / FEN).quantize(Decimal("0.01"))
 
@@ -106,12 +114,12 @@ class StatsFacts:
         facts: dict[int, dict[str, Any]] = defaultdict(dict)
         sources: dict[int, dict[str, list[str]]] = defaultdict(dict)
         self._retail(session, org_ids, year, facts, sources)
-        # The registers and reports read whole, in one query: the inclusion list over the years up to this one,
-        # the others for this year.
-        found = accepted_by_form(session, [INCLUSION, PARK, WAREHOUSE, RECOGNITION], org_ids,
-                                 dt.date(2000, 1, 1), dt.date(year, 12, 31))
-        this_year = {code: [r for r in rows if r.period_start.year == year] for code, rows in found.items()}
-        self._inclusion([r for r in found[INCLUSION] if r.period_start <= dt.date(year, 1, 1)], facts, sources)
+        # The inclusion list over the years up to this one; the park, warehouse and recognition reports of this
+        # year in one query (reading their earlier years too would parse every daily report ever made).
+        self._inclusion(accepted(session, INCLUSION, org_ids, dt.date(2000, 1, 1), dt.date(year, 1, 1)), facts,
+                        sources)
+        this_year = accepted_by_form(session, [PARK, WAREHOUSE, RECOGNITION], org_ids, dt.date(year, 1, 1),
+                                     dt.date(year, 12, 31))
         self._parks(this_year[PARK], facts, sources)
         self._warehouses(this_year[WAREHOUSE], facts, sources)
         self._recognitions(this_year[RECOGNITION], facts, sources)
@@ -150,11 +158,7 @@ class StatsFacts:
 
     def _parks(self, rows: list[Accepted], facts: dict[int, dict[str, Any]],
                sources: dict[int, dict[str, list[str]]]) -> None:
-        by_org: dict[int, list[Accepted]] = defaultdict(list)
-        for row in rows:
-            by_org[row.org_id].append(row)
-        for org_id, reports in by_org.items():
-            reports.sort(key=lambda r: r.period_start)
+        for org_id, reports in _per_org(rows).items():
             latest = reports[-1]
             for fact, key in (("park_usable_area", "usable_area"), ("park_operating_area", "operating_area"),
                               ("park_ecommerce_occupied_area", "ecommerce_occupied_area")):
@@ -170,11 +174,8 @@ class StatsFacts:
 
     def _warehouses(self, rows: list[Accepted], facts: dict[int, dict[str, Any]],
                     sources: dict[int, dict[str, list[str]]]) -> None:
-        by_org: dict[int, list[Accepted]] = defaultdict(list)
-        for row in rows:
-            by_org[row.org_id].append(row)
-        for org_id, days in by_org.items():
-            refs = [r.source for r in sorted(days, key=lambda r: r.period_start)]
+        for org_id, days in _per_org(rows).items():
+            refs = [r.source for r in days]
             facts[org_id]["orders_shipped"] = sum(int(r.values.get("orders_shipped", "0")) for r in days)
             facts[org_id]["days_operated"] = sum(1 for r in days if int(r.values.get("orders_shipped", "0")) > 0)
             facts[org_id]["enterprises_served"] = max(int(r.values.get("clients_total", "0")) for r in days)
