@@ -90,12 +90,13 @@ def _make_guard(
                 raise Unauthenticated("访问令牌无效、已撤销或已过期")
             if not public:
                 raise Unauthenticated()  # nobody signed in: nothing for a forged form to act as
-        if request.method not in SAFE_METHODS and not (actor is not None and actor.via_token):
+            if request.method not in SAFE_METHODS:
+                _check_csrf(request, sent)
+            return None
+        if request.method not in SAFE_METHODS and not actor.via_token:
             _check_csrf(request, sent)
         if public:
             return actor
-        if actor is None:
-            raise Unauthenticated()
         if actor.password_expired and not allow_expired:
             raise Forbidden("密码已过期，请先修改密码", code="password_expired")
         # A bearer token is one factor: a role that needs two is refused with a token as with a password alone.
